@@ -1,0 +1,41 @@
+# The README's commands. Each does its own set-up: a fresh machine needs nothing else.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint typecheck unit integration demo stack clean
+
+$(STAMP): pyproject.toml deploy/ensure-postgres.sh
+	bash deploy/ensure-postgres.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+lint: $(STAMP)  ## ruff: lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)  ## mypy --strict over the code and the tests
+	$(BIN)/mypy events services tests
+
+unit: $(STAMP)  ## fast tests of pure rules, no I/O
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)  ## tests against a real broker and PostgreSQL started by the fixtures
+	$(BIN)/pytest tests/integration tests/e2e
+
+test: lint typecheck  ## everything CI runs: lint, types, unit and integration tests
+	$(BIN)/pytest
+
+demo: $(STAMP)  ## start the stack, run the demo, stop the stack
+	$(BIN)/lead demo
+
+stack: $(STAMP)  ## the local stack in the foreground (Ctrl-C stops it)
+	$(BIN)/lead stack
+
+clean:
+	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,75 @@
+"""``lead``: the single command-line entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from services.platform.logging import configure_logging
+from services.platform.settings import SERVICE_PORTS, get_settings
+
+app = typer.Typer(help="LEAD diversion event system", no_args_is_help=True)
+schema_app = typer.Typer(help="The event contract as documents", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+console = Console()
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="intake, abeyance or reporting")],
+    port: Annotated[int | None, typer.Option(help="HTTP port (default 8001/8002/8003)")] = None,
+) -> None:
+    """Run one service: its HTTP API, its consumers and its outbox relay."""
+    from services.catalog import APPS
+
+    if service not in APPS:
+        raise typer.BadParameter(f"unknown service {service!r}; one of {sorted(APPS)}")
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        APPS[service](settings),
+        host=settings.host,
+        port=port or SERVICE_PORTS[service],
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def stack() -> None:
+    """Start broker, PostgreSQL and the three services in the foreground; Ctrl-C stops all."""
+    from services.platform.stack import LocalStack, wait_for_signal
+
+    running = LocalStack()
+    try:
+        with console.status("starting the local stack..."):
+            running.start()
+        console.print(f"broker      {running.kafka_bootstrap}")
+        console.print(f"postgresql  {running.database_url}")
+        for name in running.services:
+            console.print(f"{name:<11} {running.url(name)}  (API docs: {running.url(name)}/docs)")
+        console.print("stack is up; Ctrl-C or SIGTERM stops everything")
+        wait_for_signal()
+    finally:
+        running.stop()
+        console.print("stack stopped")
+
+
+@schema_app.command("export")
+def schema_export(directory: Path) -> None:
+    """Write one JSON Schema per event, and the services' AsyncAPI document."""
+    from events.schema import export_json_schemas
+    from services.platform.asyncapi import write_asyncapi
+
+    written = export_json_schemas(directory)
+    written.append(write_asyncapi(directory / "asyncapi.json"))
+    for path in written:
+        console.print(str(path))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,23 @@
+"""Intake: the only way into the system."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.intake.api import router
+from services.platform.db import Migration, migrations_in
+from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
+from services.platform.settings import Settings
+
+
+def migrations() -> list[Migration]:
+    return migrations_in("services.intake", "intake")
+
+
+SPEC = ServiceSpec(name="intake", migrations=migrations, originates_events=True)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = create_service_app(ServiceRuntime(SPEC, settings))
+    app.include_router(router)
+    return app

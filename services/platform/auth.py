@@ -1,0 +1,99 @@
+"""Callers: bearer tokens that map to a role and an agency.
+
+Tokens are stored as SHA-256 hashes (``api_tokens``); the plain token is shown once, when it is
+created. ``LEAD_ADMIN_TOKEN``, when set, is accepted as an admin credential (local stacks, CI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fastapi import HTTPException, Request, status
+
+from services.platform.db import Pool
+
+
+class Role(StrEnum):
+    law_enforcement = "law_enforcement"
+    justice_partner = "justice_partner"
+    community_partner = "community_partner"
+    case_manager = "case_manager"
+    prosecutor = "prosecutor"
+    oend = "oend"
+    evaluator = "evaluator"
+    admin = "admin"
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: Role
+    agency: str
+    token_id: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "lead_" + secrets.token_urlsafe(32)
+
+
+async def store_token(pool: Pool, token: str, role: Role, agency: str) -> str:
+    """Record a token's hash; the token id (the hash's prefix) for audit records."""
+    digest = hash_token(token)
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO api_tokens (token_hash, role, agency) VALUES ($1, $2, $3)"
+            " ON CONFLICT (token_hash) DO UPDATE SET role = excluded.role,"
+            " agency = excluded.agency, revoked_at = NULL",
+            digest,
+            role.value,
+            agency,
+        )
+    return digest[:12]
+
+
+class Authenticator:
+    def __init__(self, pool: Pool, admin_token: str | None) -> None:
+        self._pool = pool
+        self._admin_token = admin_token
+
+    async def caller_for(self, token: str) -> Caller | None:
+        if self._admin_token and hmac.compare_digest(token, self._admin_token):
+            return Caller(Role.admin, "admin", "admin-env")
+        digest = hash_token(token)
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT role, agency FROM api_tokens"
+                " WHERE token_hash = $1 AND revoked_at IS NULL",
+                digest,
+            )
+        if row is None:
+            return None
+        return Caller(Role(row["role"]), row["agency"], digest[:12])
+
+    async def __call__(self, request: Request) -> Caller:
+        """FastAPI dependency: the authenticated caller, or 401."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        caller = await self.caller_for(token.strip()) if scheme.lower() == "bearer" else None
+        if caller is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail="a valid bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return caller
+
+
+def forbid(reason: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail=reason)

@@ -1,0 +1,111 @@
+"""PostgreSQL access: a pool per service database and ordered SQL migrations.
+
+Migrations are plain ``NNN_name.sql`` files shipped inside a package (``migrations/``). Each
+component (the shared platform, then the service) keeps its own numbering; applied versions are
+recorded in ``schema_migrations`` so every start is idempotent. A transaction-level advisory lock
+lets several replicas start at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import asyncpg
+
+Pool = asyncpg.Pool
+Connection = asyncpg.Connection
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_MIGRATION_LOCK = 4_242_001
+
+
+@dataclass(frozen=True)
+class Migration:
+    component: str
+    version: int
+    name: str
+    sql: str
+
+
+def migrations_in(package: str, component: str) -> list[Migration]:
+    """The migrations of one component, in order, from ``<package>/migrations``."""
+    folder = resources.files(package).joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(component, int(match[1]), entry.name, entry.read_text()))
+    return sorted(found, key=lambda m: m.version)
+
+
+async def migrate(pool: Pool, migrations: list[Migration]) -> list[str]:
+    """Apply what is not applied yet; return the names applied now."""
+    applied_now = []
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   component text NOT NULL,
+                   version int NOT NULL,
+                   name text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now(),
+                   PRIMARY KEY (component, version))"""
+        )
+        rows = await conn.fetch("SELECT component, version FROM schema_migrations")
+        done = {(r["component"], r["version"]) for r in rows}
+        for migration in migrations:
+            if (migration.component, migration.version) in done:
+                continue
+            await conn.execute(migration.sql)
+            await conn.execute(
+                "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)",
+                migration.component,
+                migration.version,
+                migration.name,
+            )
+            applied_now.append(f"{migration.component}/{migration.name}")
+    return applied_now
+
+
+async def _init_connection(conn: Connection) -> None:
+    import json
+
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+    pool: Pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+    )
+    return pool
+
+
+async def ensure_database_exists(dsn: str) -> None:
+    """Create the database named by ``dsn`` when the server allows it (local stacks, tests)."""
+    from urllib.parse import urlsplit
+
+    from services.platform.settings import with_database
+
+    name = urlsplit(dsn).path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"database name {name!r} is not a plain identifier")
+    try:
+        conn = await asyncpg.connect(dsn)
+    except asyncpg.InvalidCatalogNameError:
+        admin = await asyncpg.connect(with_database(dsn, "postgres"))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.DuplicateDatabaseError:
+            pass
+        finally:
+            await admin.close()
+    else:
+        await conn.close()
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    return dict(record.items())

@@ -1,0 +1,97 @@
+"""Kafka wiring shared by every service: the producer adapter and consumer settings.
+
+The local broker (Tansu) has quirks that these defaults design around (see
+``shared/spec/infrastructure.md``): no idempotent producer, ``earliest`` offsets only, short
+session timeouts so that a group join does not stall for seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from services.platform.settings import Settings
+
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to publish: topic, key, raw body and headers."""
+
+    topic: str
+    key: str
+    body: bytes
+    headers: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
+
+
+class Publisher(Protocol):
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> None: ...
+
+
+class KafkaPublisher:
+    """Sends messages with acks=all and waits until every one is acknowledged."""
+
+    def __init__(self, settings: Settings, client_id: str) -> None:
+        self._settings = settings
+        self._client_id = client_id
+        self._started: AIOKafkaProducer | None = None
+
+    @property
+    def _producer(self) -> AIOKafkaProducer:
+        if self._started is None:
+            raise RuntimeError("the Kafka publisher is not started")
+        return self._started
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            client_id=self._client_id,
+            acks="all",
+            enable_idempotence=self._settings.kafka_enable_idempotence,
+            linger_ms=5,
+        )
+        await producer.start()
+        self._started = producer
+
+    async def stop(self) -> None:
+        if self._started is not None:
+            await self._started.stop()
+            self._started = None
+
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        # send() only enqueues; per-partition order is kept by the producer's batching.
+        futures = [
+            await self._producer.send(
+                m.topic, value=m.body, key=m.key.encode(), headers=list(m.headers)
+            )
+            for m in messages
+        ]
+        await asyncio.gather(*futures)
+
+    async def is_reachable(self) -> bool:
+        try:
+            await self._producer.client.fetch_all_metadata()
+        except Exception:  # noqa: BLE001 - readiness only asks yes or no
+            return False
+        return True
+
+
+def make_broker(settings: Settings) -> KafkaBroker:
+    """A faststream broker for the service's subscribers (no access log per message)."""
+    return KafkaBroker(settings.kafka_bootstrap, logger=None, enable_idempotence=False)
+
+
+def consumer_options(settings: Settings) -> dict[str, Any]:
+    """Consumer-group options that suit both Tansu and Apache Kafka."""
+    return {
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "max_records": settings.consumer_batch_max_records,
+    }

@@ -1,0 +1,142 @@
+"""The transactional outbox and its relay.
+
+Producers write outbox rows in the same transaction as their state change (``enqueue``). The
+relay publishes unsent rows in id order, keyed by subject, and only then marks them sent: a crash
+between the two re-publishes (consumers deduplicate by ``event_id``), it never loses a message.
+One relay publishes at a time per database (an advisory lock), so per-key order holds even with
+several replicas running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from events.envelope import Envelope, encode, kafka_headers
+from events.topics import topic_for_event
+from services.platform.db import Connection, Pool
+from services.platform.kafka import OutgoingMessage, Publisher
+from services.platform.logging import get_logger
+from services.platform.metrics import OUTBOX_PUBLISHED
+
+_RELAY_LOCK = 4_242_002
+log = get_logger(__name__)
+
+
+def event_message(envelope: Envelope) -> OutgoingMessage:
+    """An event as it travels on its topic: keyed by subject, typed in headers."""
+    return OutgoingMessage(
+        topic=topic_for_event(envelope.event_type),
+        key=envelope.subject,
+        body=encode(envelope),
+        headers=tuple(kafka_headers(envelope)),
+    )
+
+
+async def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None:
+    """Add messages to the outbox; call inside the transaction that records the change."""
+    if not messages:
+        return
+    await conn.executemany(
+        "INSERT INTO outbox (topic, key, headers, body) VALUES ($1, $2, $3, $4)",
+        [
+            (m.topic, m.key, [[k, v.decode()] for k, v in m.headers], m.body)
+            for m in messages
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    message: OutgoingMessage
+
+
+class OutboxRelay:
+    """Publishes outbox rows to Kafka, in order, at least once."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        publisher: Publisher,
+        *,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.05,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self._pool = pool
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._max_backoff_s = max_backoff_s
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows and mark them sent; the number published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+                return 0
+            rows = await self._unsent(conn)
+            if not rows:
+                return 0
+            await self._publisher.publish_many([row.message for row in rows])
+            await self._mark_sent(conn, [row.id for row in rows])
+        OUTBOX_PUBLISHED.inc(len(rows))
+        return len(rows)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set, backing off exponentially while Kafka fails."""
+        backoff = self._poll_interval_s
+        while not stop.is_set():
+            try:
+                published = await self.publish_pending()
+                backoff = self._poll_interval_s
+            except Exception as error:  # noqa: BLE001 - any failure is retried, never dropped
+                published = 0
+                log.warning("outbox_publish_failed", error=str(error), retry_in_s=backoff)
+                await self._record_failure(str(error))
+                backoff = min(backoff * 2, self._max_backoff_s)
+            if published == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=backoff)
+                except TimeoutError:
+                    pass
+
+    async def _unsent(self, conn: Connection) -> list[_Row]:
+        records = await conn.fetch(
+            "SELECT id, topic, key, headers, body FROM outbox"
+            " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+            self._batch_size,
+        )
+        return [
+            _Row(
+                r["id"],
+                OutgoingMessage(
+                    r["topic"],
+                    r["key"],
+                    bytes(r["body"]),
+                    tuple((k, v.encode()) for k, v in r["headers"]),
+                ),
+            )
+            for r in records
+        ]
+
+    async def _mark_sent(self, conn: Connection, ids: list[int]) -> None:
+        await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
+
+    async def _record_failure(self, error: str) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $1"
+                    " WHERE id = (SELECT min(id) FROM outbox WHERE sent_at IS NULL)",
+                    error[:2000],
+                )
+        except Exception:  # noqa: BLE001 - bookkeeping only; the retry goes on regardless
+            log.warning("outbox_failure_not_recorded")
+
+
+async def pending_count(pool: Pool) -> int:
+    async with pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        return count

@@ -1,0 +1,180 @@
+"""The projection runner: idempotent, redelivery-safe consumers with a dead-letter queue.
+
+A consumer reads batches with manual commit. For each batch it applies every new event and
+records the event id (and the partition offset) in **one** database transaction, then commits the
+Kafka offsets. A redelivery or a duplicate finds its event id already recorded and changes
+nothing. A message that cannot be decoded, or whose event the projection refuses, goes to
+``<topic>.dlq`` with the reason in headers; the consumer carries on with the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from events.errors import EventDecodeError
+from events.registry import DecodedEvent, decode
+from events.topics import (
+    HEADER_ERROR,
+    HEADER_ORIGINAL_OFFSET,
+    HEADER_ORIGINAL_PARTITION,
+    HEADER_ORIGINAL_TOPIC,
+    dlq_topic,
+)
+from services.platform.db import Connection, Pool
+from services.platform.kafka import OutgoingMessage, Publisher, consumer_options
+from services.platform.logging import get_logger
+from services.platform.metrics import CONSUMED
+from services.platform.settings import Settings
+
+log = get_logger(__name__)
+
+
+class Projection(Protocol):
+    """A read model fed by events. ``apply`` runs inside the runner's transaction."""
+
+    name: str
+    topics: Sequence[str]
+
+    async def apply(self, conn: Connection, event: DecodedEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Rejected:
+    record: ConsumerRecord[Any, Any]
+    reason: str
+    error_type: str
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    applied: int
+    duplicates: int
+    rejected: list[Rejected]
+
+
+def dead_letter(rejected: Rejected, consumer: str) -> OutgoingMessage:
+    """The original message, unchanged, with why it could not be processed."""
+    record = rejected.record
+    headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith(HEADER_ERROR)]
+    headers += [
+        (HEADER_ERROR, rejected.reason.encode()),
+        (f"{HEADER_ERROR}-type", rejected.error_type.encode()),
+        ("lead-consumer", consumer.encode()),
+        (HEADER_ORIGINAL_TOPIC, record.topic.encode()),
+        (HEADER_ORIGINAL_PARTITION, str(record.partition).encode()),
+        (HEADER_ORIGINAL_OFFSET, str(record.offset).encode()),
+    ]
+    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else ""
+    value = record.value if isinstance(record.value, bytes) else b""
+    return OutgoingMessage(dlq_topic(record.topic), key, value, tuple(headers))
+
+
+class ProjectionRunner:
+    def __init__(self, pool: Pool, projection: Projection, dlq: Publisher, consumer: str) -> None:
+        self._pool = pool
+        self._projection = projection
+        self._dlq = dlq
+        self.consumer = consumer
+
+    async def handle_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> BatchOutcome:
+        decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]] = []
+        rejected: list[Rejected] = []
+        for record in records:
+            try:
+                decoded.append((record, decode(record.value)))
+            except EventDecodeError as error:
+                rejected.append(Rejected(record, error.reason, type(error).__name__))
+        applied, duplicates = await self._apply_all(decoded, rejected)
+        if rejected:
+            await self._dlq.publish_many([dead_letter(r, self.consumer) for r in rejected])
+            for r in rejected:
+                log.warning(
+                    "message_dead_lettered",
+                    consumer=self.consumer,
+                    topic=r.record.topic,
+                    offset=r.record.offset,
+                    reason=r.reason,
+                )
+        CONSUMED.labels(self.consumer, "applied").inc(applied)
+        CONSUMED.labels(self.consumer, "duplicate").inc(duplicates)
+        CONSUMED.labels(self.consumer, "dead_lettered").inc(len(rejected))
+        return BatchOutcome(applied, duplicates, rejected)
+
+    async def _apply_all(
+        self,
+        decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]],
+        rejected: list[Rejected],
+    ) -> tuple[int, int]:
+        applied = duplicates = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for record, event in decoded:
+                try:
+                    async with conn.transaction():  # a savepoint: one bad event spoils nothing
+                        if await self._claim(conn, record, event):
+                            await self._projection.apply(conn, event)
+                            applied += 1
+                        else:
+                            duplicates += 1
+                except Exception as error:  # noqa: BLE001 - the event is parked, not lost
+                    rejected.append(Rejected(record, str(error), type(error).__name__))
+            await self._record_positions(conn, decoded)
+        return applied, duplicates
+
+    async def _claim(
+        self, conn: Connection, record: ConsumerRecord[Any, Any], event: DecodedEvent
+    ) -> bool:
+        claimed = await conn.fetchval(
+            'INSERT INTO processed_events (consumer, event_id, topic, partition, "offset")'
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+            self.consumer,
+            event.envelope.event_id,
+            record.topic,
+            record.partition,
+            record.offset,
+        )
+        return bool(claimed)
+
+    async def _record_positions(
+        self, conn: Connection, decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]]
+    ) -> None:
+        latest: dict[tuple[str, int], int] = {}
+        for record, _ in decoded:
+            key = (record.topic, record.partition)
+            latest[key] = max(latest.get(key, -1), record.offset)
+        await conn.executemany(
+            'INSERT INTO consumer_positions (consumer, topic, partition, "offset")'
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO UPDATE"
+            ' SET "offset" = greatest(consumer_positions."offset", excluded."offset"),'
+            " updated_at = now()",
+            [(self.consumer, t, p, o) for (t, p), o in latest.items()],
+        )
+
+
+async def _undecoded(_message: Any) -> None:
+    """The runner decodes each record itself, so one bad message cannot fail a batch."""
+    return None
+
+
+def subscribe(broker: KafkaBroker, runner: ProjectionRunner, settings: Settings) -> None:
+    """Attach the runner to the broker as a batch subscriber of its projection's topics."""
+
+    async def handle(_body: Any, message: KafkaMessage) -> None:
+        records = message.raw_message
+        batch = records if isinstance(records, tuple) else (records,)
+        await runner.handle_batch(batch)
+        await message.ack()
+
+    broker.subscriber(
+        *runner._projection.topics,
+        group_id=runner.consumer,
+        batch=True,
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_undecoded,
+        **consumer_options(settings),
+    )(handle)

@@ -1,0 +1,158 @@
+"""One service process: its database, its Kafka clients, its outbox relay, its HTTP app.
+
+A service declares what it needs (migrations, projections, whether it originates events) and the
+runtime starts and stops it all in the FastAPI lifespan, in a safe order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.platform.auth import Authenticator
+from services.platform.db import (
+    Migration,
+    Pool,
+    create_pool,
+    ensure_database_exists,
+    migrate,
+    migrations_in,
+)
+from services.platform.eventstore import EventStore
+from services.platform.kafka import KafkaPublisher, make_broker
+from services.platform.logging import get_logger
+from services.platform.metrics import OUTBOX_PENDING
+from services.platform.outbox import OutboxRelay, pending_count
+from services.platform.projection import Projection, ProjectionRunner, subscribe
+from services.platform.settings import Settings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """What a service is made of."""
+
+    name: str
+    migrations: Callable[[], list[Migration]]
+    projections: Callable[[Pool], Sequence[Projection]] = lambda _pool: ()
+    originates_events: bool = False
+    background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Any]] = field(default=())
+
+
+def platform_migrations() -> list[Migration]:
+    return migrations_in("services.platform", "platform")
+
+
+class ServiceRuntime:
+    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self._pool: Pool | None = None
+        self.publisher = KafkaPublisher(settings, client_id=f"lead-{spec.name}")
+        self.broker = make_broker(settings)
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    @property
+    def pool(self) -> Pool:
+        if self._pool is None:
+            raise RuntimeError(f"{self.spec.name} is not started")
+        return self._pool
+
+    @property
+    def store(self) -> EventStore:
+        return EventStore(self.pool)
+
+    @property
+    def authenticate(self) -> Authenticator:
+        return Authenticator(self.pool, self.settings.admin_token)
+
+    async def start(self) -> None:
+        dsn = self.settings.database_url_for(self.spec.name)
+        await ensure_database_exists(dsn)
+        self._pool = await create_pool(dsn)
+        applied = await migrate(self._pool, platform_migrations() + self.spec.migrations())
+        log.info("migrated", service=self.spec.name, applied=applied)
+        await self.publisher.start()
+        for projection in self.spec.projections(self._pool):
+            runner = ProjectionRunner(
+                self._pool, projection, self.publisher, f"lead-{self.spec.name}-{projection.name}"
+            )
+            subscribe(self.broker, runner, self.settings)
+        await self.broker.start()
+        if self.spec.originates_events:
+            relay = OutboxRelay(
+                self._pool,
+                self.publisher,
+                batch_size=self.settings.outbox_batch_size,
+                poll_interval_s=self.settings.outbox_poll_interval_s,
+                max_backoff_s=self.settings.outbox_max_backoff_s,
+            )
+            self._tasks.append(asyncio.create_task(relay.run(self._stop)))
+        for job in self.spec.background:
+            self._tasks.append(asyncio.create_task(job(self, self._stop)))
+        log.info("service_started", service=self.spec.name)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        await self.broker.stop()
+        await self.publisher.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        log.info("service_stopped", service=self.spec.name)
+
+    async def is_ready(self) -> bool:
+        if self._pool is None:
+            return False
+        try:
+            async with self._pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception:  # noqa: BLE001 - readiness only asks yes or no
+            return False
+        return await self.publisher.is_reachable()
+
+
+def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastAPI:
+    """The service's FastAPI app with /health, /ready and /metrics; routes are added after."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"LEAD {runtime.spec.name}", lifespan=lifespan, **fastapi_options)
+    app.state.runtime = runtime
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.spec.name}
+
+    @app.get("/ready", tags=["operations"])
+    async def ready() -> JSONResponse:
+        ok = await runtime.is_ready()
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "service": runtime.spec.name},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics() -> Response:
+        if runtime.spec.originates_events and runtime._pool is not None:
+            OUTBOX_PENDING.set(await pending_count(runtime.pool))
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
