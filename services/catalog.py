@@ -6,13 +6,19 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from services.abeyance.app import create_app as abeyance_app
-from services.intake.app import create_app as intake_app
+from services.abeyance import app as abeyance
+from services.intake import app as intake
+from services.platform.runtime import ServiceSpec
 from services.platform.settings import Settings
-from services.reporting.app import create_app as reporting_app
+from services.reporting import app as reporting
 
 APPS: dict[str, Callable[[Settings], FastAPI]] = {
-    "intake": intake_app,
-    "abeyance": abeyance_app,
-    "reporting": reporting_app,
+    "intake": intake.create_app,
+    "abeyance": abeyance.create_app,
+    "reporting": reporting.create_app,
+}
+SPECS: dict[str, ServiceSpec] = {
+    "intake": intake.SPEC,
+    "abeyance": abeyance.SPEC,
+    "reporting": reporting.SPEC,
 }

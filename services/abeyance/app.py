@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fastapi import FastAPI
 
+from events.topics import ABEYANCE_EVENTS, notices_topic
 from services.abeyance.projection import ReferralIntake
-from services.platform.db import Migration, Pool, migrations_in
-from services.platform.projection import Projection
+from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
 
@@ -17,12 +15,11 @@ def migrations() -> list[Migration]:
     return migrations_in("services.abeyance", "abeyance")
 
 
-def projections(_pool: Pool) -> Sequence[Projection]:
-    return (ReferralIntake(),)
-
-
 SPEC = ServiceSpec(
-    name="abeyance", migrations=migrations, projections=projections, originates_events=True
+    name="abeyance",
+    migrations=migrations,
+    projections=(ReferralIntake(),),
+    publishes=(ABEYANCE_EVENTS, notices_topic("{prosecuting_agency}")),
 )
 
 

@@ -73,8 +73,9 @@ async def make_referral(
             raise HTTPException(rejection.status, rejection.reason) from rejection
         correlation = request.headers.get("x-correlation-id") or str(uuid4())
         envelopes = [
-            new_envelope(e, occurred_at=body.referred_at, source="intake",
-                         correlation_id=correlation)
+            new_envelope(
+                e, occurred_at=body.referred_at, source="intake", correlation_id=correlation
+            )
             for e in events
         ]
         await runtime.store.append(str(referral_id), 0, envelopes, conn=conn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from events.topics import EVALUATION_EVENTS, INBOUND_REJECTED, OEND_EVENTS, REFERRAL_EVENTS
 from services.intake.api import router
 from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
@@ -14,7 +15,11 @@ def migrations() -> list[Migration]:
     return migrations_in("services.intake", "intake")
 
 
-SPEC = ServiceSpec(name="intake", migrations=migrations, originates_events=True)
+SPEC = ServiceSpec(
+    name="intake",
+    migrations=migrations,
+    publishes=(REFERRAL_EVENTS, OEND_EVENTS, EVALUATION_EVENTS, INBOUND_REJECTED),
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

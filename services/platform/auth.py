@@ -73,8 +73,7 @@ class Authenticator:
         digest = hash_token(token)
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(
-                "SELECT role, agency FROM api_tokens"
-                " WHERE token_hash = $1 AND revoked_at IS NULL",
+                "SELECT role, agency FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
                 digest,
             )
         if row is None:

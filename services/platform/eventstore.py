@@ -14,8 +14,8 @@ import asyncpg
 
 from events.envelope import Envelope
 from services.platform.db import Connection, Pool
-from services.platform.metrics import EVENTS_APPENDED
 from services.platform.kafka import OutgoingMessage
+from services.platform.metrics import EVENTS_APPENDED
 from services.platform.outbox import enqueue, event_message
 
 _APPEND_LOCK = 4_242_003

@@ -18,7 +18,6 @@ from faststream.kafka import KafkaBroker
 from services.platform.settings import Settings
 
 
-
 @dataclass(frozen=True)
 class OutgoingMessage:
     """A message to publish: topic, key, raw body and headers."""
@@ -76,7 +75,7 @@ class KafkaPublisher:
     async def is_reachable(self) -> bool:
         try:
             await self._producer.client.fetch_all_metadata()
-        except Exception:  # noqa: BLE001 - readiness only asks yes or no
+        except Exception:
             return False
         return True
 

@@ -76,9 +76,7 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
 
 def bind_trace(correlation_id: str | None, causation_id: str | None = None) -> None:
     """Attach tracing ids to every following log line of this task."""
-    structlog.contextvars.bind_contextvars(
-        correlation_id=correlation_id, causation_id=causation_id
-    )
+    structlog.contextvars.bind_contextvars(correlation_id=correlation_id, causation_id=causation_id)
 
 
 def get_logger(name: str) -> Any:

@@ -10,6 +10,7 @@ several replicas running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,10 +41,7 @@ async def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None
         return
     await conn.executemany(
         "INSERT INTO outbox (topic, key, headers, body) VALUES ($1, $2, $3, $4)",
-        [
-            (m.topic, m.key, [[k, v.decode()] for k, v in m.headers], m.body)
-            for m in messages
-        ],
+        [(m.topic, m.key, [[k, v.decode()] for k, v in m.headers], m.body) for m in messages],
     )
 
 
@@ -91,16 +89,14 @@ class OutboxRelay:
             try:
                 published = await self.publish_pending()
                 backoff = self._poll_interval_s
-            except Exception as error:  # noqa: BLE001 - any failure is retried, never dropped
+            except Exception as error:
                 published = 0
                 log.warning("outbox_publish_failed", error=str(error), retry_in_s=backoff)
                 await self._record_failure(str(error))
                 backoff = min(backoff * 2, self._max_backoff_s)
             if published == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=backoff)
-                except TimeoutError:
-                    pass
 
     async def _unsent(self, conn: Connection) -> list[_Row]:
         records = await conn.fetch(
@@ -132,7 +128,7 @@ class OutboxRelay:
                     " WHERE id = (SELECT min(id) FROM outbox WHERE sent_at IS NULL)",
                     error[:2000],
                 )
-        except Exception:  # noqa: BLE001 - bookkeeping only; the retry goes on regardless
+        except Exception:
             log.warning("outbox_failure_not_recorded")
 
 

@@ -38,8 +38,11 @@ log = get_logger(__name__)
 class Projection(Protocol):
     """A read model fed by events. ``apply`` runs inside the runner's transaction."""
 
-    name: str
-    topics: Sequence[str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def topics(self) -> Sequence[str]: ...
 
     async def apply(self, conn: Connection, event: DecodedEvent) -> None: ...
 
@@ -121,7 +124,7 @@ class ProjectionRunner:
                             applied += 1
                         else:
                             duplicates += 1
-                except Exception as error:  # noqa: BLE001 - the event is parked, not lost
+                except Exception as error:
                     rejected.append(Rejected(record, str(error), type(error).__name__))
             await self._record_positions(conn, decoded)
         return applied, duplicates

@@ -42,8 +42,9 @@ class ServiceSpec:
 
     name: str
     migrations: Callable[[], list[Migration]]
-    projections: Callable[[Pool], Sequence[Projection]] = lambda _pool: ()
-    originates_events: bool = False
+    projections: Sequence[Projection] = ()
+    publishes: Sequence[str] = ()
+    """Topics the service publishes to (through its outbox), for the AsyncAPI document."""
     background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Any]] = field(default=())
 
 
@@ -82,13 +83,13 @@ class ServiceRuntime:
         applied = await migrate(self._pool, platform_migrations() + self.spec.migrations())
         log.info("migrated", service=self.spec.name, applied=applied)
         await self.publisher.start()
-        for projection in self.spec.projections(self._pool):
+        for projection in self.spec.projections:
             runner = ProjectionRunner(
                 self._pool, projection, self.publisher, f"lead-{self.spec.name}-{projection.name}"
             )
             subscribe(self.broker, runner, self.settings)
         await self.broker.start()
-        if self.spec.originates_events:
+        if self.spec.publishes:
             relay = OutboxRelay(
                 self._pool,
                 self.publisher,
@@ -118,7 +119,7 @@ class ServiceRuntime:
         try:
             async with self._pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
-        except Exception:  # noqa: BLE001 - readiness only asks yes or no
+        except Exception:
             return False
         return await self.publisher.is_reachable()
 
@@ -151,7 +152,7 @@ def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastA
 
     @app.get("/metrics", tags=["operations"])
     async def metrics() -> Response:
-        if runtime.spec.originates_events and runtime._pool is not None:
+        if runtime.spec.publishes and runtime._pool is not None:
             OUTBOX_PENDING.set(await pending_count(runtime.pool))
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -20,8 +20,14 @@ from typing import Self
 
 import httpx
 
-from events.topics import EVENTS_BY_TOPIC, INBOUND_REFERRALS, INBOUND_REJECTED, dlq_topic
-from events.topics import REPORTING_FACTS, notices_topic
+from events.topics import (
+    EVENTS_BY_TOPIC,
+    INBOUND_REFERRALS,
+    INBOUND_REJECTED,
+    REPORTING_FACTS,
+    dlq_topic,
+    notices_topic,
+)
 from services.platform.localinfra import LocalBroker, LocalPostgres, ensure_topics
 from services.platform.settings import SERVICE_PORTS
 
@@ -33,7 +39,9 @@ def all_topics(prosecutors: tuple[str, ...] = PROSECUTORS) -> list[str]:
     """Every topic the system uses, with the dead-letter queues of consumed topics."""
     consumed = [*EVENTS_BY_TOPIC, INBOUND_REFERRALS]
     notices = [notices_topic(code) for code in prosecutors]
-    return consumed + [dlq_topic(t) for t in consumed] + [INBOUND_REJECTED, REPORTING_FACTS] + notices
+    return (
+        consumed + [dlq_topic(t) for t in consumed] + [INBOUND_REJECTED, REPORTING_FACTS] + notices
+    )
 
 
 @dataclass
@@ -61,8 +69,8 @@ class LocalStack:
         return self
 
     def _start_infrastructure(self) -> None:
-        self.kafka_bootstrap = os.environ.get("LEAD_KAFKA_BOOTSTRAP", "")
-        self.database_url = os.environ.get("LEAD_DATABASE_URL", "")
+        self.kafka_bootstrap = self.kafka_bootstrap or os.environ.get("LEAD_KAFKA_BOOTSTRAP", "")
+        self.database_url = self.database_url or os.environ.get("LEAD_DATABASE_URL", "")
         if not self.kafka_bootstrap:
             self._broker = LocalBroker().start()
             self.kafka_bootstrap = self._broker.bootstrap
@@ -90,7 +98,10 @@ class LocalStack:
         command += ["--port", str(self.ports[name])]
         with self.log_path(name).open("wb") as log:
             self._processes[name] = subprocess.Popen(
-                command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 

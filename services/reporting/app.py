@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fastapi import FastAPI
 
-from services.platform.db import Migration, Pool, migrations_in
-from services.platform.projection import Projection
+from events.topics import REPORTING_FACTS
+from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
 from services.reporting.projection import Referrals
@@ -17,11 +15,12 @@ def migrations() -> list[Migration]:
     return migrations_in("services.reporting", "reporting")
 
 
-def projections(_pool: Pool) -> Sequence[Projection]:
-    return (Referrals(),)
-
-
-SPEC = ServiceSpec(name="reporting", migrations=migrations, projections=projections)
+SPEC = ServiceSpec(
+    name="reporting",
+    migrations=migrations,
+    projections=(Referrals(),),
+    publishes=(REPORTING_FACTS,),
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from conftest import Infra
+from tests.conftest import Infra
 
 from services.platform.localinfra import LocalBroker, LocalPostgres, ensure_topics
 

@@ -1,0 +1,64 @@
+"""The AsyncAPI 3.0 document of the three services, generated from their specs and the contract.
+
+Channels are the topics; messages are the event schemas of ``events``; each service *sends* on
+the topics its ``ServiceSpec.publishes`` and *receives* on its projections' topics.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from events.notice import Notice
+from events.registry import REGISTRY
+from events.schema import event_schema
+from events.topics import EVENTS_BY_TOPIC, NOTICES_PREFIX
+from services.platform.runtime import ServiceSpec
+
+Document = dict[str, Any]
+
+
+def _channel_id(topic: str) -> str:
+    return topic.replace(".", "-").replace("{", "").replace("}", "")
+
+
+def _messages(topic: str) -> dict[str, Any]:
+    if topic.startswith(NOTICES_PREFIX):
+        return {"Notice": {"payload": Notice.model_json_schema()}}
+    return {
+        event_type: {"name": event_type, "payload": event_schema(event_type, REGISTRY[event_type])}
+        for event_type in EVENTS_BY_TOPIC.get(topic, ())
+    }
+
+
+def asyncapi_document(specs: list[ServiceSpec]) -> Document:
+    channels: Document = {}
+    operations: Document = {}
+    for spec in specs:
+        received = [t for p in spec.projections for t in p.topics]
+        for action, topics in (("send", spec.publishes), ("receive", received)):
+            for topic in topics:
+                cid = _channel_id(topic)
+                channels.setdefault(cid, {"address": topic, "messages": _messages(topic)})
+                operations[f"{spec.name}-{action}-{cid}"] = {
+                    "action": action,
+                    "channel": {"$ref": f"#/channels/{cid}"},
+                    "summary": f"{spec.name} {action}s on {topic}",
+                }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "LEAD diversion event system", "version": "1.0.0"},
+        "defaultContentType": "application/json",
+        "channels": dict(sorted(channels.items())),
+        "operations": dict(sorted(operations.items())),
+    }
+
+
+def write_asyncapi(path: Path) -> Path:
+    from services.catalog import SPECS
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = asyncapi_document(list(SPECS.values()))
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    return path
