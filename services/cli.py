@@ -59,6 +59,14 @@ def stack() -> None:
         console.print("stack stopped")
 
 
+@app.command()
+def demo() -> None:
+    """Start the stack, send a referral through intake, show it at abeyance and reporting."""
+    from services.demo import run_demo
+
+    run_demo(console)
+
+
 @schema_app.command("export")
 def schema_export(directory: Path) -> None:
     """Write one JSON Schema per event, and the services' AsyncAPI document."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from events.topics import ABEYANCE_EVENTS, notices_topic
+from services.abeyance.api import router
 from services.abeyance.projection import ReferralIntake
 from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
@@ -24,4 +25,6 @@ SPEC = ServiceSpec(
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return create_service_app(ServiceRuntime(SPEC, settings))
+    app = create_service_app(ServiceRuntime(SPEC, settings))
+    app.include_router(router)
+    return app

@@ -13,7 +13,7 @@ from services.intake.domain.participants import age_on, participant_id
 from services.intake.requests import ReferralAccepted, ReferralRequest
 from services.platform.auth import Caller, Role, forbid
 from services.platform.db import Connection
-from services.platform.runtime import ServiceRuntime
+from services.platform.http import caller_of, runtime_of
 
 router = APIRouter()
 
@@ -22,15 +22,6 @@ PATHWAYS_BY_ROLE = {
     Role.justice_partner: {"social_contact"},
     Role.community_partner: {"community"},
 }
-
-
-def runtime_of(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-async def caller_of(request: Request) -> Caller:
-    return await runtime_of(request).authenticate(request)
 
 
 def check_may_refer(caller: Caller, body: ReferralRequest) -> None:

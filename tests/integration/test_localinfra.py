@@ -10,9 +10,9 @@ from collections.abc import Callable
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from tests.conftest import Infra
 
 from services.platform.localinfra import LocalBroker, LocalPostgres, ensure_topics
+from tests.conftest import Infra
 
 pytestmark = pytest.mark.integration
 

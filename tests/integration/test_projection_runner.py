@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from events.envelope import encode, kafka_headers
 from events.topics import HEADER_ERROR, HEADER_ORIGINAL_TOPIC, dlq_topic
@@ -61,7 +61,7 @@ async def test_duplicates_and_redelivery_after_a_crash_are_applied_once(
         )
         await consumer.start()
         try:
-            records = []
+            records: list[ConsumerRecord[bytes, bytes]] = []
             while len(records) < 5:
                 for batch in (await consumer.getmany(timeout_ms=500)).values():
                     records.extend(batch)

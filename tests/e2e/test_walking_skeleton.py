@@ -1,0 +1,136 @@
+"""End to end: HTTP -> intake's event store + outbox -> Kafka -> abeyance and reporting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from services.demo import SYNTHETIC_REFERRAL
+from services.platform.localinfra import free_port
+from services.platform.settings import with_database
+from services.platform.stack import LocalStack
+from tests.conftest import Infra
+from tests.integration.support import eventually
+
+pytestmark = pytest.mark.integration
+TOKEN = "e2e-admin-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def stack(infra: Infra) -> Iterator[LocalStack]:
+    ports = {name: free_port() for name in ("intake", "abeyance", "reporting")}
+    with LocalStack(
+        ports=ports,
+        extra_env={"LEAD_ADMIN_TOKEN": TOKEN},
+        kafka_bootstrap=infra.kafka_bootstrap,
+        database_url=infra.server_dsn,
+    ) as running:
+        yield running
+
+
+async def _count(stack: LocalStack, database: str, sql: str, *args: object) -> int:
+    conn = await asyncpg.connect(with_database(stack.database_url, database))
+    try:
+        count: int = await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+    return count
+
+
+async def test_a_referral_is_stored_published_and_recorded_by_both_consumers(
+    stack: LocalStack,
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            f"{stack.url('intake')}/referrals", json=SYNTHETIC_REFERRAL, headers=AUTH
+        )
+        assert response.status_code == 201, response.text
+        referral_id = response.json()["referral_id"]
+        assert (
+            await _count(
+                stack,
+                "lead_intake",
+                "SELECT count(*) FROM event_store WHERE stream_id = $1",
+                referral_id,
+            )
+            == 1
+        )
+
+        async def abeyance_has_it() -> bool:
+            got = await client.get(f"{stack.url('abeyance')}/abeyances/{referral_id}", headers=AUTH)
+            return got.status_code == 200 and got.json()["state"] == "pending"
+
+        async def reporting_has_it() -> bool:
+            return (
+                await _count(
+                    stack,
+                    "lead_reporting",
+                    "SELECT count(*) FROM referrals WHERE referral_id = $1::uuid",
+                    referral_id,
+                )
+                == 1
+            )
+
+        await eventually(abeyance_has_it)
+        await eventually(reporting_has_it)
+        assert (
+            await _count(stack, "lead_intake", "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            == 0
+        )
+
+
+async def test_every_service_answers_health_ready_and_metrics(stack: LocalStack) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        for service in stack.services:
+            assert (await client.get(f"{stack.url(service)}/health")).status_code == 200
+            assert (await client.get(f"{stack.url(service)}/ready")).status_code == 200
+            metrics = await client.get(f"{stack.url(service)}/metrics")
+            assert metrics.status_code == 200 and "lead_" in metrics.text
+
+
+async def test_writes_need_a_token(stack: LocalStack) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        url = f"{stack.url('intake')}/referrals"
+        assert (await client.post(url, json=SYNTHETIC_REFERRAL)).status_code == 401
+        wrong = {"Authorization": "Bearer not-a-token"}
+        assert (await client.post(url, json=SYNTHETIC_REFERRAL, headers=wrong)).status_code == 401
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().split(") ")[1][0]
+        except OSError:
+            continue
+        if marker.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_lead_demo_exits_0_and_leaves_no_process_behind() -> None:
+    marker = f"LEAD_DEMO_MARKER={uuid.uuid4().hex}"
+    name, value = marker.split("=")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAD_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "demo"],
+        env={**env, name: value},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "demo finished" in result.stdout
+    assert _processes_with(marker) == []
