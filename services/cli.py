@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -9,12 +10,15 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from services.platform.auth import Role
 from services.platform.logging import configure_logging
 from services.platform.settings import SERVICE_PORTS, get_settings
 
 app = typer.Typer(help="LEAD diversion event system", no_args_is_help=True)
 schema_app = typer.Typer(help="The event contract as documents", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+token_app = typer.Typer(help="Callers' bearer tokens", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 console = Console()
 
 
@@ -65,6 +69,18 @@ def demo() -> None:
     from services.demo import run_demo
 
     run_demo(console)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="the caller's role")],
+    agency: Annotated[str, typer.Option(help="the caller's agency code, e.g. lapd")],
+) -> None:
+    """Print a new bearer token for ROLE at AGENCY (only its hash is stored)."""
+    from services.tokens import create_token
+
+    token = asyncio.run(create_token(get_settings(), role, agency))
+    print(token)
 
 
 @schema_app.command("export")

@@ -1,0 +1,201 @@
+"""Naloxone distribution and outcome-evaluation records: each write one event of its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from events.categories import (
+    Cohort,
+    Ethnicity,
+    Gender,
+    JusticeContactKind,
+    NaloxoneChannel,
+    SiteCode,
+)
+from events.payloads import (
+    CohortMemberEnrolled,
+    JusticeContactRecorded,
+    NaloxoneDistributed,
+    NaloxoneUseReported,
+    ProbationSpellRecorded,
+)
+from services.intake.requests import Request as Body
+from services.intake.writes import Decision, record, stream_version
+from services.platform.auth import Caller, Role, forbid
+from services.platform.db import Connection
+from services.platform.http import caller_of
+
+router = APIRouter()
+DOSES_PER_KIT = 2
+
+
+def _require(caller: Caller, role: Role) -> None:
+    if not caller.is_admin and caller.role is not role:
+        raise forbid(f"only the {role} role (or an admin) may record this")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _not_future(day: date, field: str) -> None:
+    if day > datetime.now(UTC).date():
+        raise HTTPException(
+            422, [{"loc": ["body", field], "msg": "lies in the future", "type": "future_date"}]
+        )
+
+
+class DistributionBody(Body):
+    channel: NaloxoneChannel
+    kits: Annotated[int, Field(ge=1, le=1_000_000)]
+    distributed_on: date
+    doses: Annotated[int | None, Field(ge=1, le=10_000_000)] = None
+
+
+class UseBody(Body):
+    channel: NaloxoneChannel
+    uses: Annotated[int, Field(ge=0, le=1_000_000)]
+    reported_on: date
+
+
+class CohortMemberBody(Body):
+    cohort: Cohort
+    site: SiteCode
+    index_date: date
+    age: Annotated[int, Field(ge=0, le=130)]
+    gender: Gender
+    ethnicity: Ethnicity
+    prior_arrests_12mo: Annotated[int, Field(ge=0, le=1000)]
+    subject_ref: Annotated[str | None, Field(max_length=100)] = None
+
+
+class JusticeContactBody(Body):
+    subject_id: UUID
+    kind: JusticeContactKind
+    occurred_on: date
+
+
+class ProbationSpellBody(Body):
+    subject_id: UUID
+    start_on: date
+    end_on: date
+
+
+def _new(event: Any, day: date, answer: dict[str, Any], record_type: str) -> Decision:
+    return Decision(str(event.subject), 0, [event], _start_of(day), 201, answer, record_type)
+
+
+@router.post("/naloxone/distributions", status_code=201)
+async def record_distribution(
+    body: DistributionBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    _require(caller, Role.oend)
+    _not_future(body.distributed_on, "distributed_on")
+    event = NaloxoneDistributed(
+        distribution_id=uuid4(),
+        channel=body.channel,
+        kits=body.kits,
+        doses=body.doses or body.kits * DOSES_PER_KIT,
+        distributed_on=body.distributed_on,
+    )
+    answer = {"distribution_id": str(event.distribution_id)}
+
+    async def decide(_conn: Connection) -> Decision:
+        return _new(event, body.distributed_on, answer, "naloxone_distribution")
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
+
+
+@router.post("/naloxone/uses", status_code=201)
+async def record_uses(
+    body: UseBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    _require(caller, Role.oend)
+    _not_future(body.reported_on, "reported_on")
+    event = NaloxoneUseReported(
+        report_id=uuid4(), channel=body.channel, uses=body.uses, reported_on=body.reported_on
+    )
+    answer = {"report_id": str(event.report_id)}
+
+    async def decide(_conn: Connection) -> Decision:
+        return _new(event, body.reported_on, answer, "naloxone_use")
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
+
+
+@router.post("/evaluation/cohort-members", status_code=201)
+async def enroll_cohort_member(
+    body: CohortMemberBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    _require(caller, Role.evaluator)
+    _not_future(body.index_date, "index_date")
+    fields = body.model_dump(exclude={"subject_ref"})
+    event = CohortMemberEnrolled(subject_id=uuid4(), **fields)
+    answer = {"subject_id": str(event.subject_id)}
+
+    async def decide(_conn: Connection) -> Decision:
+        return _new(event, body.index_date, answer, "evaluation_subject")
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
+
+
+async def _known_subject(conn: Connection, subject_id: UUID) -> int:
+    version = await stream_version(conn, str(subject_id))
+    if version == 0:
+        raise HTTPException(404, f"no evaluation subject {subject_id}")
+    return version
+
+
+@router.post("/evaluation/justice-contacts", status_code=201)
+async def record_justice_contact(
+    body: JusticeContactBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    _require(caller, Role.evaluator)
+    _not_future(body.occurred_on, "occurred_on")
+    event = JusticeContactRecorded(**body.model_dump())
+
+    async def decide(conn: Connection) -> Decision:
+        version = await _known_subject(conn, body.subject_id)
+        return Decision(
+            str(body.subject_id),
+            version,
+            [event],
+            _start_of(body.occurred_on),
+            201,
+            {"subject_id": str(body.subject_id)},
+            "evaluation_subject",
+        )
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
+
+
+@router.post("/evaluation/probation-spells", status_code=201)
+async def record_probation_spell(
+    body: ProbationSpellBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    _require(caller, Role.evaluator)
+    if body.end_on < body.start_on:
+        raise HTTPException(
+            422, [{"loc": ["body", "end_on"], "msg": "is before start_on", "type": "date_order"}]
+        )
+    event = ProbationSpellRecorded(**body.model_dump())
+
+    async def decide(conn: Connection) -> Decision:
+        version = await _known_subject(conn, body.subject_id)
+        return Decision(
+            str(body.subject_id),
+            version,
+            [event],
+            _start_of(body.start_on),
+            201,
+            {"subject_id": str(body.subject_id)},
+            "evaluation_subject",
+        )
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
