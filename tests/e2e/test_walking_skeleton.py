@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -14,27 +13,12 @@ import httpx
 import pytest
 
 from services.demo import SYNTHETIC_REFERRAL
-from services.platform.localinfra import free_port
 from services.platform.settings import with_database
 from services.platform.stack import LocalStack
-from tests.conftest import Infra
+from tests.e2e.conftest import ADMIN
 from tests.integration.support import eventually
 
 pytestmark = pytest.mark.integration
-TOKEN = "e2e-admin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture(scope="module")
-def stack(infra: Infra) -> Iterator[LocalStack]:
-    ports = {name: free_port() for name in ("intake", "abeyance", "reporting")}
-    with LocalStack(
-        ports=ports,
-        extra_env={"LEAD_ADMIN_TOKEN": TOKEN},
-        kafka_bootstrap=infra.kafka_bootstrap,
-        database_url=infra.server_dsn,
-    ) as running:
-        yield running
 
 
 async def _count(stack: LocalStack, database: str, sql: str, *args: object) -> int:
@@ -51,7 +35,7 @@ async def test_a_referral_is_stored_published_and_recorded_by_both_consumers(
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.post(
-            f"{stack.url('intake')}/referrals", json=SYNTHETIC_REFERRAL, headers=AUTH
+            f"{stack.url('intake')}/referrals", json=SYNTHETIC_REFERRAL, headers=ADMIN
         )
         assert response.status_code == 201, response.text
         referral_id = response.json()["referral_id"]
@@ -66,7 +50,9 @@ async def test_a_referral_is_stored_published_and_recorded_by_both_consumers(
         )
 
         async def abeyance_has_it() -> bool:
-            got = await client.get(f"{stack.url('abeyance')}/abeyances/{referral_id}", headers=AUTH)
+            got = await client.get(
+                f"{stack.url('abeyance')}/abeyances/{referral_id}", headers=ADMIN
+            )
             return got.status_code == 200 and got.json()["state"] == "pending"
 
         async def reporting_has_it() -> bool:

@@ -1,42 +1,73 @@
 """The referral decider: pure rules, no I/O.
 
-``decide(command, state, now)`` returns the events a command produces or raises a
-``Rejection``; ``evolve(state, event)`` folds an event into the state. Handlers load the state
-from the referral's stream, call ``decide`` and append the events.
+``decide(command, state, now, program)`` returns the events a command produces or raises a
+``Rejection`` (``ValidationFailure`` for invalid input, listing every offending field);
+``evolve(state, event)`` folds an event into the state and ``state_from(events)`` folds a whole
+stream. Handlers load the state from the referral's stream, call ``decide`` and append the
+events. ``now`` is injected; ``program`` (sites, partners, eligible offenses) defaults to the
+configuration loaded once by ``default_program()``.
+
+Checks run in this order: 409 for a referral that already exists / 404 for an unknown one,
+then 409 for a conflict with the referral's state, then 422 listing every invalid field.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from events.categories import Ethnicity, Gender, ParticipantStatus, Pathway
-from events.payloads import Arrest, EventPayload, ReferralMade
+from events.payloads import (
+    Arrest,
+    AssessmentCompleted,
+    CarePlanCompleted,
+    EventPayload,
+    ParticipantStatusChanged,
+    ParticipantWithdrew,
+    ReferralMade,
+)
+from services.intake.domain.program import AgencyRole, Program, Site, default_program
+from services.intake.domain.referral_state import INITIAL, ReferralState, evolve, state_from
+from services.intake.domain.rejections import Rejection, ValidationFailure
 
+__all__ = [
+    "CLOCK_SKEW",
+    "INITIAL",
+    "REFERRER_ROLES",
+    "ChangeStatus",
+    "Command",
+    "MakeReferral",
+    "RecordAssessment",
+    "RecordCarePlan",
+    "RecordWithdrawal",
+    "ReferralState",
+    "Rejection",
+    "ValidationFailure",
+    "decide",
+    "evolve",
+    "state_from",
+]
 
-class Rejection(Exception):
-    """A command the referral's state does not allow; ``status`` is the HTTP answer."""
+CLOCK_SKEW: Final = timedelta(minutes=5)
+"""How far past ``now`` a timestamp may lie (the caller's clock may run ahead)."""
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ReferralState:
-    referral_id: UUID | None = None
-    site: str | None = None
-    pathway: Pathway | None = None
-    status: ParticipantStatus | None = None
-
-    @property
-    def exists(self) -> bool:
-        return self.referral_id is not None
-
-
-INITIAL = ReferralState()
+REFERRER_ROLES: Final[dict[Pathway, frozenset[AgencyRole]]] = {
+    Pathway.PREBOOKING: frozenset({AgencyRole.LAW_ENFORCEMENT}),
+    # Justice partners: probation, public defenders, and prosecutors.
+    Pathway.SOCIAL_CONTACT: frozenset(
+        {AgencyRole.LAW_ENFORCEMENT, AgencyRole.JUSTICE_PARTNER, AgencyRole.PROSECUTOR}
+    ),
+    # Non-justice entities.
+    Pathway.COMMUNITY: frozenset(
+        {AgencyRole.COMMUNITY_PARTNER, AgencyRole.CASE_MANAGEMENT, AgencyRole.PROGRAM_PARTNER}
+    ),
+}
+"""The roles an agency making a referral on each pathway may have."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +85,139 @@ class MakeReferral:
     arrest: Arrest | None
 
 
-Command = MakeReferral
+@dataclass(frozen=True)
+class RecordAssessment:
+    referral_id: UUID
+    completed_at: datetime
+    case_manager_agency: str
 
 
-def decide(command: Command, state: ReferralState, now: datetime) -> list[EventPayload]:
+@dataclass(frozen=True)
+class RecordCarePlan:
+    referral_id: UUID
+    completed_at: datetime
+    case_manager_agency: str
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    referral_id: UUID
+    status: ParticipantStatus
+    reason: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordWithdrawal:
+    referral_id: UUID
+    withdrew_at: datetime
+
+
+Command = MakeReferral | RecordAssessment | RecordCarePlan | ChangeStatus | RecordWithdrawal
+
+
+def decide(
+    command: Command, state: ReferralState, now: datetime, program: Program | None = None
+) -> list[EventPayload]:
+    """The events ``command`` produces given ``state``; raises ``Rejection`` when refused."""
+    program = program if program is not None else default_program()
+    match command:
+        case MakeReferral():
+            return _make_referral(command, state, now, program)
+        case RecordAssessment() | RecordCarePlan():
+            return _record_completion(command, state, now, program)
+        case ChangeStatus():
+            return _change_status(command, state, now, program)
+        case RecordWithdrawal():
+            return _record_withdrawal(command, state, now, program)
+    raise TypeError(f"not a referral command: {command!r}")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+class _Problems:
+    """Invalid fields found so far; ``check()`` raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append((field, message))
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationFailure(self.errors)
+
+    def timestamp(
+        self, field: str, value: datetime, now: datetime, not_before: datetime | None = None
+    ) -> None:
+        if value.tzinfo is None or value.utcoffset() is None:
+            self.add(field, f"{value.isoformat()} has no UTC offset")
+            return
+        if value > now + CLOCK_SKEW:
+            self.add(field, f"{value.isoformat()} is in the future (now is {now.isoformat()})")
+        if not_before is not None and value < not_before:
+            self.add(
+                field,
+                f"{value.isoformat()} is before the referral was made ({not_before.isoformat()})",
+            )
+
+
+def _build(problems: _Problems, make: Callable[[], EventPayload]) -> list[EventPayload]:
+    """The event ``make`` builds, once no problem is left; contract violations become 422s."""
+    problems.check()
+    try:
+        return [make()]
+    except ValidationError as error:
+        raise ValidationFailure(
+            (".".join(str(p) for p in item["loc"]) or "body", item["msg"])
+            for item in error.errors()
+        ) from error
+
+
+def _day(moment: datetime, site: Site | None) -> str:
+    """The calendar day of ``moment`` at the site (in its own offset when unknown)."""
+    local = moment.astimezone(site.zone) if site is not None else moment
+    return local.date().isoformat()
+
+
+def _names(codes: tuple[str, ...] | frozenset[str]) -> str:
+    return ", ".join(sorted(codes)) or "none"
+
+
+# --- MakeReferral ---------------------------------------------------------------------------
+
+
+def _make_referral(
+    command: MakeReferral, state: ReferralState, now: datetime, program: Program
+) -> list[EventPayload]:
     if state.exists:
         raise Rejection(409, f"referral {command.referral_id} already exists")
-    return [
-        ReferralMade(
+    problems = _Problems()
+    site = program.site(command.site)
+    if site is None:
+        problems.add(
+            "site", f"unknown site {command.site!r}; configured: {_names(tuple(program.sites))}"
+        )
+    problems.timestamp("referred_at", command.referred_at, now)
+    pathway = _pathway(problems, command.pathway)
+    if pathway is not None:
+        _check_referrer(problems, command, pathway, program)
+    if pathway is Pathway.PREBOOKING:
+        if command.arrest is None:
+            problems.add("arrest", "a prebooking referral needs its arrest")
+        else:
+            _check_arrest(problems, command, command.arrest, site)
+    elif pathway is not None and command.arrest is not None:
+        problems.add("arrest", f"a {pathway.value} referral holds no charges: send no arrest")
+    return _build(
+        problems,
+        lambda: ReferralMade(
             referral_id=command.referral_id,
             participant_id=command.participant_id,
             site=command.site,
-            pathway=command.pathway,
+            pathway=Pathway(command.pathway),
             referred_at=command.referred_at,
             referring_agency=command.referring_agency,
             is_re_referral=command.is_re_referral,
@@ -73,17 +225,170 @@ def decide(command: Command, state: ReferralState, now: datetime) -> list[EventP
             ethnicity=command.ethnicity,
             age_at_referral=command.age_at_referral,
             arrest=command.arrest,
-        )
-    ]
+        ),
+    )
 
 
-def evolve(state: ReferralState, event: EventPayload) -> ReferralState:
-    if isinstance(event, ReferralMade):
-        return replace(
-            state,
-            referral_id=event.referral_id,
-            site=event.site,
-            pathway=event.pathway,
-            status=ParticipantStatus.ACTIVE,
+def _pathway(problems: _Problems, value: str) -> Pathway | None:
+    try:
+        return Pathway(value)
+    except ValueError:
+        choices = _names(frozenset(p.value for p in Pathway))
+        problems.add("pathway", f"unknown pathway {value!r}; one of: {choices}")
+        return None
+
+
+def _check_referrer(
+    problems: _Problems, command: MakeReferral, pathway: Pathway, program: Program
+) -> None:
+    referrer = program.agency(command.referring_agency)
+    allowed = REFERRER_ROLES[pathway]
+    if referrer is None:
+        problems.add("referring_agency", f"unknown agency {command.referring_agency!r}")
+    elif referrer.role not in allowed:
+        problems.add(
+            "referring_agency",
+            f"{referrer.code!r} is a {referrer.role.value} agency; {pathway.value} referrals"
+            f" come from: {_names(frozenset(r.value for r in allowed))}",
         )
-    return state
+
+
+def _check_arrest(
+    problems: _Problems, command: MakeReferral, arrest: Arrest, site: Site | None
+) -> None:
+    if command.referring_agency != arrest.arresting_agency:
+        problems.add(
+            "referring_agency",
+            f"a prebooking referral is made by the arresting agency"
+            f" {arrest.arresting_agency!r}, not {command.referring_agency!r}",
+        )
+    if site is None:
+        return
+    if arrest.arresting_agency not in site.law_enforcement:
+        problems.add(
+            "arrest.arresting_agency",
+            f"{arrest.arresting_agency!r} is not a law-enforcement partner of site"
+            f" {site.code!r} ({_names(site.law_enforcement)})",
+        )
+    if arrest.prosecuting_agency not in site.prosecutors:
+        problems.add(
+            "arrest.prosecuting_agency",
+            f"{arrest.prosecuting_agency!r} is not a prosecutor partner of site"
+            f" {site.code!r} ({_names(site.prosecutors)})",
+        )
+    elif arrest.prosecuting_agency not in site.prosecutors_for(arrest.arresting_agency):
+        problems.add(
+            "arrest.prosecuting_agency",
+            f"arrests by {arrest.arresting_agency!r} at site {site.code!r} go to"
+            f" {_names(site.prosecutors_for(arrest.arresting_agency))},"
+            f" not {arrest.prosecuting_agency!r}",
+        )
+    for index, charge in enumerate(arrest.charges):
+        if not site.is_eligible(charge.statute):
+            problems.add(
+                f"arrest.charges.{index}.statute",
+                f"{charge.statute} is not an eligible LEAD offense at site {site.code!r};"
+                f" eligible offenses: {', '.join(site.eligible_offenses)}",
+            )
+
+
+# --- case events ----------------------------------------------------------------------------
+
+
+def _existing(state: ReferralState, referral_id: UUID) -> datetime:
+    """The referral's ``referred_at``; 404 when the referral was never made."""
+    if not state.exists or state.referred_at is None:
+        raise Rejection(404, f"referral {referral_id} not found")
+    return state.referred_at
+
+
+def _not_withdrawn(state: ReferralState, site: Site | None) -> None:
+    if state.withdrew_at is not None:
+        raise Rejection(409, f"participant withdrew on {_day(state.withdrew_at, site)}")
+
+
+def _record_completion(
+    command: RecordAssessment | RecordCarePlan,
+    state: ReferralState,
+    now: datetime,
+    program: Program,
+) -> list[EventPayload]:
+    referred_at = _existing(state, command.referral_id)
+    site = program.site(state.site or "")
+    _not_withdrawn(state, site)
+    step, recorded = (
+        ("assessment", state.assessment_at)
+        if isinstance(command, RecordAssessment)
+        else ("care plan", state.care_plan_at)
+    )
+    if recorded is not None:
+        raise Rejection(409, f"{step} already recorded on {_day(recorded, site)}")
+    problems = _Problems()
+    if site is None:
+        problems.add("case_manager_agency", f"the referral's site {state.site!r} is not configured")
+    elif command.case_manager_agency not in site.case_management:
+        problems.add(
+            "case_manager_agency",
+            f"{command.case_manager_agency!r} is not a case-management agency of site"
+            f" {site.code!r} ({_names(site.case_management)})",
+        )
+    problems.timestamp("completed_at", command.completed_at, now, not_before=referred_at)
+    event_type = AssessmentCompleted if isinstance(command, RecordAssessment) else CarePlanCompleted
+    return _build(
+        problems,
+        lambda: event_type(
+            referral_id=command.referral_id,
+            completed_at=command.completed_at,
+            case_manager_agency=command.case_manager_agency,
+        ),
+    )
+
+
+def _change_status(
+    command: ChangeStatus, state: ReferralState, now: datetime, program: Program
+) -> list[EventPayload]:
+    referred_at = _existing(state, command.referral_id)
+    site = program.site(state.site or "")
+    _not_withdrawn(state, site)
+    problems = _Problems()
+    status = _status(problems, command.status)
+    if status is not None and status == state.status:
+        raise Rejection(409, f"referral is already {status.value}")
+    if not command.reason.strip():
+        problems.add("reason", "say why the status changes")
+    problems.timestamp("changed_at", command.changed_at, now, not_before=referred_at)
+    return _build(
+        problems,
+        lambda: ParticipantStatusChanged(
+            referral_id=command.referral_id,
+            status=ParticipantStatus(command.status),
+            reason=command.reason,
+            changed_at=command.changed_at,
+        ),
+    )
+
+
+def _status(problems: _Problems, value: str) -> ParticipantStatus | None:
+    try:
+        return ParticipantStatus(value)
+    except ValueError:
+        choices = _names(frozenset(s.value for s in ParticipantStatus))
+        problems.add("status", f"unknown status {value!r}; one of: {choices}")
+        return None
+
+
+def _record_withdrawal(
+    command: RecordWithdrawal, state: ReferralState, now: datetime, program: Program
+) -> list[EventPayload]:
+    referred_at = _existing(state, command.referral_id)
+    site = program.site(state.site or "")
+    if state.withdrew_at is not None:
+        raise Rejection(409, f"participant already withdrew on {_day(state.withdrew_at, site)}")
+    problems = _Problems()
+    problems.timestamp("withdrew_at", command.withdrew_at, now, not_before=referred_at)
+    return _build(
+        problems,
+        lambda: ParticipantWithdrew(
+            referral_id=command.referral_id, withdrew_at=command.withdrew_at
+        ),
+    )

@@ -1,0 +1,26 @@
+"""A running stack for end-to-end tests, shared by the tests of one module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from services.platform.localinfra import free_port
+from services.platform.stack import LocalStack
+from tests.conftest import Infra
+
+ADMIN_TOKEN = "e2e-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def stack(infra: Infra) -> Iterator[LocalStack]:
+    ports = {name: free_port() for name in ("intake", "abeyance", "reporting")}
+    with LocalStack(
+        ports=ports,
+        extra_env={"LEAD_ADMIN_TOKEN": ADMIN_TOKEN},
+        kafka_bootstrap=infra.kafka_bootstrap,
+        database_url=infra.server_dsn,
+    ) as running:
+        yield running
