@@ -3,25 +3,65 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, StringConstraints
 
-from events.envelope import new_envelope
+from events.categories import AgencyCode, ParticipantStatus
+from events.registry import decode
+from services.intake import commands, identities
 from services.intake.domain import referral
-from services.intake.domain.participants import age_on, participant_id
+from services.intake.domain.rejections import Rejection, ValidationFailure
 from services.intake.requests import ReferralAccepted, ReferralRequest
+from services.intake.requests import Request as Body
+from services.intake.writes import Decision, record
+from services.platform.audit import audit
 from services.platform.auth import Caller, Role, forbid
 from services.platform.db import Connection
 from services.platform.http import caller_of, runtime_of
 
-router = APIRouter()
+router = APIRouter(tags=["referrals"])
 
 PATHWAYS_BY_ROLE = {
     Role.law_enforcement: {"prebooking", "social_contact"},
     Role.justice_partner: {"social_contact"},
     Role.community_partner: {"community"},
 }
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class CompletionBody(Body):
+    completed_at: AwareDatetime
+    case_manager_agency: AgencyCode | None = None
+    """Defaults to the caller's agency (an admin must name it when the site has several)."""
+
+
+class StatusBody(Body):
+    status: ParticipantStatus
+    reason: Reason
+    changed_at: AwareDatetime
+
+
+class WithdrawalBody(Body):
+    withdrew_at: AwareDatetime
+
+
+def http_error(rejection: Rejection) -> HTTPException:
+    if isinstance(rejection, ValidationFailure):
+        detail: Any = [
+            {"loc": ["body", *field.split(".")], "msg": message, "type": "value_error"}
+            for field, message in rejection.errors
+        ]
+        return HTTPException(422, detail)
+    return HTTPException(rejection.status, rejection.reason)
+
+
+def context(request: Request) -> commands.IntakeContext:
+    ctx: commands.IntakeContext = request.app.state.intake
+    return ctx
 
 
 def check_may_refer(caller: Caller, body: ReferralRequest) -> None:
@@ -33,56 +73,168 @@ def check_may_refer(caller: Caller, body: ReferralRequest) -> None:
         raise forbid(f"a {caller.agency} token may only refer as {caller.agency}")
 
 
-@router.post("/referrals", status_code=status.HTTP_201_CREATED, response_model=ReferralAccepted)
+@router.post("/referrals", status_code=201, response_model=ReferralAccepted)
 async def make_referral(
     body: ReferralRequest, request: Request, caller: Caller = Depends(caller_of)
-) -> ReferralAccepted:
+) -> JSONResponse:
     check_may_refer(caller, body)
-    runtime = runtime_of(request)
-    key = runtime.settings.participant_key.get_secret_value().encode()
-    person = body.person
-    pid = participant_id(key, person.given_name, person.family_name, person.date_of_birth)
-    referral_id = uuid4()
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        is_re_referral = await _note_participant(conn, pid, referral_id)
-        command = referral.MakeReferral(
-            referral_id=referral_id,
-            participant_id=pid,
-            is_re_referral=is_re_referral,
-            site=body.site,
-            pathway=body.pathway,
-            referred_at=body.referred_at,
-            referring_agency=body.referring_agency,
-            gender=body.gender,
-            ethnicity=body.ethnicity,
-            age_at_referral=age_on(person.date_of_birth, body.referred_at.date()),
-            arrest=body.arrest,
-        )
+    ctx = context(request)
+
+    async def decide(conn: Connection) -> Decision:
         try:
-            events = referral.decide(command, referral.INITIAL, datetime.now(UTC))
-        except referral.Rejection as rejection:
-            raise HTTPException(rejection.status, rejection.reason) from rejection
-        correlation = request.headers.get("x-correlation-id") or str(uuid4())
-        envelopes = [
-            new_envelope(
-                e, occurred_at=body.referred_at, source="intake", correlation_id=correlation
-            )
+            return await commands.make_referral(conn, ctx, body, datetime.now(UTC))
+        except Rejection as rejection:
+            raise http_error(rejection) from rejection
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
+
+
+async def _site_of(request: Request, referral_id: UUID) -> str:
+    async with runtime_of(request).pool.acquire() as conn:
+        site: str | None = await conn.fetchval(
+            "SELECT site FROM referral_view WHERE referral_id = $1", referral_id
+        )
+    if site is None:
+        raise HTTPException(404, f"referral {referral_id} not found")
+    return site
+
+
+async def _check_case_manager(request: Request, caller: Caller, referral_id: UUID) -> str:
+    """The referral's site, once the caller may work on it (a case manager of that site)."""
+    site_code = await _site_of(request, referral_id)
+    if caller.is_admin:
+        return site_code
+    site = context(request).program.site(site_code)
+    if caller.role is not Role.case_manager or site is None:
+        raise forbid(f"role {caller.role} may not work on referrals")
+    if caller.agency not in site.case_management:
+        raise forbid(f"{caller.agency} is not a case-management agency of {site_code}")
+    return site_code
+
+
+def _case_manager_agency(
+    request: Request, caller: Caller, site_code: str, given: str | None
+) -> str:
+    if given:
+        return given
+    if not caller.is_admin:
+        return caller.agency
+    site = context(request).program.site(site_code)
+    return site.case_management[0] if site else caller.agency
+
+
+async def _case_event(
+    request: Request, caller: Caller, body: Body, command: referral.Command, at: datetime
+) -> JSONResponse:
+    ctx = context(request)
+
+    async def decide(conn: Connection) -> Decision:
+        try:
+            return await commands.record_case_event(conn, ctx, command, at, datetime.now(UTC))
+        except Rejection as rejection:
+            raise http_error(rejection) from rejection
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
+
+
+@router.post("/referrals/{referral_id}/assessment", status_code=202)
+async def record_assessment(
+    referral_id: UUID,
+    body: CompletionBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+) -> JSONResponse:
+    site = await _check_case_manager(request, caller, referral_id)
+    agency = _case_manager_agency(request, caller, site, body.case_manager_agency)
+    command = referral.RecordAssessment(referral_id, body.completed_at, agency)
+    return await _case_event(request, caller, body, command, body.completed_at)
+
+
+@router.post("/referrals/{referral_id}/care-plan", status_code=202)
+async def record_care_plan(
+    referral_id: UUID,
+    body: CompletionBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+) -> JSONResponse:
+    site = await _check_case_manager(request, caller, referral_id)
+    agency = _case_manager_agency(request, caller, site, body.case_manager_agency)
+    command = referral.RecordCarePlan(referral_id, body.completed_at, agency)
+    return await _case_event(request, caller, body, command, body.completed_at)
+
+
+@router.post("/referrals/{referral_id}/status", status_code=202)
+async def change_status(
+    referral_id: UUID, body: StatusBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    await _check_case_manager(request, caller, referral_id)
+    command = referral.ChangeStatus(referral_id, body.status, body.reason, body.changed_at)
+    return await _case_event(request, caller, body, command, body.changed_at)
+
+
+@router.post("/referrals/{referral_id}/withdrawal", status_code=202)
+async def record_withdrawal(
+    referral_id: UUID,
+    body: WithdrawalBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+) -> JSONResponse:
+    await _check_case_manager(request, caller, referral_id)
+    command = referral.RecordWithdrawal(referral_id, body.withdrew_at)
+    return await _case_event(request, caller, body, command, body.withdrew_at)
+
+
+@router.get("/referrals/{referral_id}")
+async def get_referral(
+    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+) -> dict[str, Any]:
+    await _check_case_manager(request, caller, referral_id)
+    runtime = runtime_of(request)
+    async with runtime.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT participant_id, state FROM referral_view WHERE referral_id = $1", referral_id
+        )
+        assert row is not None  # _check_case_manager found it
+        view: dict[str, Any] = dict(row["state"])
+        view["person"], view["identity"] = await _identity(conn, request, row["participant_id"])
+        await audit(conn, caller, "GET referral", "referral", str(referral_id), "read")
+    return view
+
+
+async def _identity(
+    conn: Connection, request: Request, participant: UUID
+) -> tuple[dict[str, str] | None, str]:
+    """The person, for a caller entitled to the referral; after ``forget``, nothing."""
+    try:
+        who = await identities.reveal(conn, context(request).master, participant)
+    except identities.IdentityForgotten:
+        return None, "forgotten"
+    if who is None:
+        return None, "unknown"
+    person = {
+        "given_name": who.given_name,
+        "family_name": who.family_name,
+        "date_of_birth": who.date_of_birth.isoformat(),
+    }
+    return person, "kept"
+
+
+@router.get("/referrals/{referral_id}/history")
+async def get_history(
+    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+) -> dict[str, Any]:
+    await _check_case_manager(request, caller, referral_id)
+    events = await runtime_of(request).store.read_stream(str(referral_id))
+    async with runtime_of(request).pool.acquire() as conn:
+        await audit(conn, caller, "GET referral history", "referral", str(referral_id), "read")
+    return {
+        "referral_id": str(referral_id),
+        "events": [
+            {
+                "version": e.version,
+                "position": e.position,
+                **decode(e.envelope.model_dump(mode="json")).envelope.model_dump(mode="json"),
+            }
             for e in events
-        ]
-        await runtime.store.append(str(referral_id), 0, envelopes, conn=conn)
-    return ReferralAccepted(
-        referral_id=str(referral_id), participant_id=str(pid), is_re_referral=is_re_referral
-    )
-
-
-async def _note_participant(conn: Connection, pid: UUID, referral_id: UUID) -> bool:
-    """Record the participant; True when they were referred before (a re-referral)."""
-    first = await conn.fetchval(
-        "INSERT INTO participants (participant_id, first_referral_id) VALUES ($1, $2)"
-        " ON CONFLICT (participant_id) DO UPDATE"
-        " SET referral_count = participants.referral_count + 1"
-        " RETURNING first_referral_id",
-        pid,
-        referral_id,
-    )
-    return bool(first != referral_id)
+        ],
+    }

@@ -6,8 +6,10 @@ from fastapi import FastAPI
 
 from events.topics import EVALUATION_EVENTS, INBOUND_REJECTED, OEND_EVENTS, REFERRAL_EVENTS
 from services.intake.api import router
+from services.intake.commands import IntakeContext
 from services.intake.records import router as records_router
 from services.platform.db import Migration, migrations_in
+from services.platform.program import default_program
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
 
@@ -25,6 +27,7 @@ SPEC = ServiceSpec(
 
 def create_app(settings: Settings) -> FastAPI:
     app = create_service_app(ServiceRuntime(SPEC, settings))
+    app.state.intake = IntakeContext.from_settings(settings, default_program())
     app.include_router(router)
     app.include_router(records_router)
     return app

@@ -39,6 +39,8 @@ class Decision:
     status_code: int
     answer: dict[str, Any]
     record_type: str
+    also: Callable[[Connection], Awaitable[None]] | None = None
+    """More to do in the same transaction once the events are appended (e.g. a read model)."""
 
 
 Decide = Callable[[Connection], Awaitable[Decision]]

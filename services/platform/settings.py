@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Key of the keyed hash that turns a person into a pseudonymous participant id. Set a
     # secret of your own in every real deployment; the default suits local stacks only.
     participant_key: SecretStr = SecretStr("lead-local-development-participant-key")
+    # Master secret that wraps each participant's identity key (intake only). Same advice.
+    identity_master_key: SecretStr = SecretStr("lead-local-development-identity-master-key")
     log_level: str = "INFO"
     # The local broker (Tansu) rejects idempotent/transactional producers: off by default,
     # turn on for Apache Kafka. Correctness never depends on it (outbox + idempotent consumers).

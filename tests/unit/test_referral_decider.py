@@ -23,7 +23,7 @@ from events.payloads import (
     ReferralMade,
 )
 from services.intake.domain import referral
-from services.intake.domain.program import load_program
+from services.platform.program import load_program
 from services.intake.domain.referral import (
     CLOCK_SKEW,
     INITIAL,

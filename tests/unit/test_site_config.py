@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from events.categories import ChargeLevel, CompletionStep, Pathway, Site
 from events.common import Charge
 from events.payloads import Arrest, ReferralMade
-from services.intake.domain.program import (
+from services.platform.program import (
     CONFIG_ENV,
     DEFAULT_ELIGIBLE_OFFENSES,
     AgencyRole,

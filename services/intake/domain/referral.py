@@ -31,9 +31,9 @@ from events.payloads import (
     ParticipantWithdrew,
     ReferralMade,
 )
-from services.intake.domain.program import AgencyRole, Program, Site, default_program
 from services.intake.domain.referral_state import INITIAL, ReferralState, evolve, state_from
 from services.intake.domain.rejections import Rejection, ValidationFailure
+from services.platform.program import AgencyRole, Program, Site, default_program
 
 __all__ = [
     "CLOCK_SKEW",

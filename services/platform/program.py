@@ -267,8 +267,8 @@ def _describe(error: ValidationError) -> list[str]:
 
 
 def shipped_config_text() -> str:
-    """The text of the ``sites.toml`` shipped in the ``services.intake`` package."""
-    return resources.files("services.intake").joinpath("sites.toml").read_text(encoding="utf-8")
+    """The text of the ``sites.toml`` shipped in the ``services.platform`` package."""
+    return resources.files("services.platform").joinpath("sites.toml").read_text(encoding="utf-8")
 
 
 def load_program(path: Path | None = None) -> Program:
@@ -279,7 +279,7 @@ def load_program(path: Path | None = None) -> Program:
     if path is None and os.environ.get(CONFIG_ENV):
         path = Path(os.environ[CONFIG_ENV])
     if path is None:
-        source, text = "services/intake/sites.toml (shipped)", shipped_config_text()
+        source, text = "services/platform/sites.toml (shipped)", shipped_config_text()
     else:
         source = str(path)
         try:
