@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 import uvicorn
@@ -19,6 +20,8 @@ schema_app = typer.Typer(help="The event contract as documents", no_args_is_help
 app.add_typer(schema_app, name="schema")
 token_app = typer.Typer(help="Callers' bearer tokens", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+participant_app = typer.Typer(help="Participants' identities", no_args_is_help=True)
+app.add_typer(participant_app, name="participant")
 console = Console()
 
 
@@ -81,6 +84,18 @@ def token_create(
 
     token = asyncio.run(create_token(get_settings(), role, agency))
     print(token)
+
+
+@participant_app.command("forget")
+def participant_forget(participant_id: UUID) -> None:
+    """Destroy the participant's identity key: name and birth date become unrecoverable."""
+    from services.intake.forget import forget_participant
+
+    if asyncio.run(forget_participant(get_settings(), participant_id)):
+        console.print(f"participant {participant_id}: identity key destroyed")
+    else:
+        console.print(f"participant {participant_id}: no identity held (already forgotten?)")
+        raise typer.Exit(1)
 
 
 @schema_app.command("export")

@@ -20,7 +20,7 @@ from events.payloads import EventPayload
 from services.platform.audit import audit
 from services.platform.auth import Caller
 from services.platform.db import Connection
-from services.platform.eventstore import ConcurrencyConflict
+from services.platform.eventstore import ConcurrencyConflict, EventStore
 from services.platform.http import runtime_of
 from services.platform.idempotency import (
     StoredAnswer,
@@ -47,6 +47,7 @@ Decide = Callable[[Connection], Awaitable[Decision]]
 
 
 async def record(request: Request, caller: Caller, body: Any, decide: Decide) -> JSONResponse:
+    """Answer an HTTP write: replay an earlier answer to its Idempotency-Key, or decide anew."""
     runtime = runtime_of(request)
     key = request.headers.get("idempotency-key")
     print_ = fingerprint(request.method, request.url.path, body)
@@ -57,33 +58,35 @@ async def record(request: Request, caller: Caller, body: Any, decide: Decide) ->
             if earlier is not None:
                 return JSONResponse(earlier.body, earlier.status_code)
         decision = await decide(conn)
-        envelopes = [
-            new_envelope(
-                event,
-                occurred_at=decision.occurred_at,
-                source="intake",
-                correlation_id=correlation,
-            )
-            for event in decision.events
-        ]
-        try:
-            await runtime.store.append(
-                decision.stream_id, decision.expected_version, envelopes, conn=conn
-            )
-        except ConcurrencyConflict as conflict:
-            raise HTTPException(409, f"{conflict}; reload and try again") from conflict
-        await audit(
-            conn,
-            caller,
-            f"{request.method} {request.url.path}",
-            decision.record_type,
-            decision.stream_id,
-            "recorded",
+        await apply_decision(
+            conn, caller, f"{request.method} {request.url.path}", decision, correlation
         )
         if key:
             answer = StoredAnswer(decision.status_code, decision.answer)
             await remember_answer(conn, caller, key, print_, answer)
     return JSONResponse(decision.answer, decision.status_code)
+
+
+async def apply_decision(
+    conn: Connection, caller: Caller, action: str, decision: Decision, correlation_id: str
+) -> None:
+    """Append the decision's events (with their outbox rows), update read models, audit."""
+    envelopes = [
+        new_envelope(
+            event,
+            occurred_at=decision.occurred_at,
+            source="intake",
+            correlation_id=correlation_id,
+        )
+        for event in decision.events
+    ]
+    try:
+        await EventStore.append_in(conn, decision.stream_id, decision.expected_version, envelopes)
+    except ConcurrencyConflict as conflict:
+        raise HTTPException(409, f"{conflict}; reload and try again") from conflict
+    if decision.also is not None:
+        await decision.also(conn)
+    await audit(conn, caller, action, decision.record_type, decision.stream_id, "recorded")
 
 
 async def stream_version(conn: Connection, stream_id: str) -> int:

@@ -7,8 +7,11 @@ the topics its ``ServiceSpec.publishes`` and *receives* on its projections' topi
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from events.notice import Notice
 from events.registry import REGISTRY
@@ -23,7 +26,10 @@ def _channel_id(topic: str) -> str:
     return topic.replace(".", "-").replace("{", "").replace("}", "")
 
 
-def _messages(topic: str) -> dict[str, Any]:
+def _messages(topic: str, models: Mapping[str, type[BaseModel]]) -> dict[str, Any]:
+    if topic in models:
+        model = models[topic]
+        return {model.__name__: {"name": model.__name__, "payload": model.model_json_schema()}}
     if topic.startswith(NOTICES_PREFIX):
         return {"Notice": {"payload": Notice.model_json_schema()}}
     return {
@@ -36,11 +42,12 @@ def asyncapi_document(specs: list[ServiceSpec]) -> Document:
     channels: Document = {}
     operations: Document = {}
     for spec in specs:
-        received = [t for p in spec.projections for t in p.topics]
+        received = [t for p in spec.projections for t in p.topics] + list(spec.receives)
+        models = spec.receives
         for action, topics in (("send", spec.publishes), ("receive", received)):
             for topic in topics:
                 cid = _channel_id(topic)
-                channels.setdefault(cid, {"address": topic, "messages": _messages(topic)})
+                channels.setdefault(cid, {"address": topic, "messages": _messages(topic, models)})
                 operations[f"{spec.name}-{action}-{cid}"] = {
                     "action": action,
                     "channel": {"$ref": f"#/channels/{cid}"},

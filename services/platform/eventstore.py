@@ -60,57 +60,21 @@ class EventStore:
         not events of the stream, e.g. notices). Pass ``conn`` to join a caller's transaction.
         """
         if conn is None:
-            async with self._pool.acquire() as own, own.transaction():
-                return await self._append(own, stream_id, expected_version, events, also_publish)
-        async with conn.transaction():
-            return await self._append(conn, stream_id, expected_version, events, also_publish)
+            async with self._pool.acquire() as own:
+                return await self.append_in(own, stream_id, expected_version, events, also_publish)
+        return await self.append_in(conn, stream_id, expected_version, events, also_publish)
 
-    async def _append(
-        self,
+    @staticmethod
+    async def append_in(
         conn: Connection,
         stream_id: str,
         expected_version: int,
         events: Sequence[Envelope],
-        also_publish: Sequence[OutgoingMessage],
+        also_publish: Sequence[OutgoingMessage] = (),
     ) -> int:
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _APPEND_LOCK)
-        actual = await self._current_version(conn, stream_id)
-        if actual != expected_version:
-            raise ConcurrencyConflict(stream_id, expected_version, actual)
-        rows = [
-            (
-                stream_id,
-                expected_version + offset + 1,
-                e.event_id,
-                e.event_type,
-                e.schema_version,
-                e.occurred_at,
-                e.recorded_at,
-                e.model_dump(mode="json"),
-            )
-            for offset, e in enumerate(events)
-        ]
-        try:
-            await conn.executemany(
-                "INSERT INTO event_store (stream_id, version, event_id, event_type,"
-                " schema_version, occurred_at, recorded_at, envelope)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                rows,
-            )
-        except asyncpg.UniqueViolationError as error:
-            raise ConcurrencyConflict(
-                stream_id, expected_version, await self._current_version(conn, stream_id)
-            ) from error
-        await enqueue(conn, [event_message(e) for e in events] + list(also_publish))
-        EVENTS_APPENDED.inc(len(rows))
-        return expected_version + len(rows)
-
-    @staticmethod
-    async def _current_version(conn: Connection, stream_id: str) -> int:
-        version: int = await conn.fetchval(
-            "SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1", stream_id
-        )
-        return version
+        """``append`` on the caller's connection, in a transaction (a savepoint when nested)."""
+        async with conn.transaction():
+            return await _append(conn, stream_id, expected_version, events, also_publish)
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         async with self._pool.acquire() as conn:
@@ -130,6 +94,53 @@ class EventStore:
                 limit,
             )
         return [_stored(r) for r in records]
+
+
+async def _append(
+    conn: Connection,
+    stream_id: str,
+    expected_version: int,
+    events: Sequence[Envelope],
+    also_publish: Sequence[OutgoingMessage],
+) -> int:
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", _APPEND_LOCK)
+    actual = await _current_version(conn, stream_id)
+    if actual != expected_version:
+        raise ConcurrencyConflict(stream_id, expected_version, actual)
+    rows = [
+        (
+            stream_id,
+            expected_version + offset + 1,
+            e.event_id,
+            e.event_type,
+            e.schema_version,
+            e.occurred_at,
+            e.recorded_at,
+            e.model_dump(mode="json"),
+        )
+        for offset, e in enumerate(events)
+    ]
+    try:
+        await conn.executemany(
+            "INSERT INTO event_store (stream_id, version, event_id, event_type,"
+            " schema_version, occurred_at, recorded_at, envelope)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            rows,
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise ConcurrencyConflict(
+            stream_id, expected_version, await _current_version(conn, stream_id)
+        ) from error
+    await enqueue(conn, [event_message(e) for e in events] + list(also_publish))
+    EVENTS_APPENDED.inc(len(rows))
+    return expected_version + len(rows)
+
+
+async def _current_version(conn: Connection, stream_id: str) -> int:
+    version: int = await conn.fetchval(
+        "SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1", stream_id
+    )
+    return version
 
 
 def _stored(record: asyncpg.Record) -> StoredEvent:

@@ -9,7 +9,7 @@ nothing. A message that cannot be decoded, or whose event the projection refuses
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -81,7 +81,7 @@ def dead_letter(rejected: Rejected, consumer: str) -> OutgoingMessage:
 class ProjectionRunner:
     def __init__(self, pool: Pool, projection: Projection, dlq: Publisher, consumer: str) -> None:
         self._pool = pool
-        self._projection = projection
+        self.projection = projection
         self._dlq = dlq
         self.consumer = consumer
 
@@ -120,7 +120,7 @@ class ProjectionRunner:
                 try:
                     async with conn.transaction():  # a savepoint: one bad event spoils nothing
                         if await self._claim(conn, record, event):
-                            await self._projection.apply(conn, event)
+                            await self.projection.apply(conn, event)
                             applied += 1
                         else:
                             duplicates += 1
@@ -160,24 +160,51 @@ class ProjectionRunner:
 
 
 async def _undecoded(_message: Any) -> None:
-    """The runner decodes each record itself, so one bad message cannot fail a batch."""
+    """The handler decodes each record itself, so one bad message cannot fail a batch."""
     return None
 
 
-def subscribe(broker: KafkaBroker, runner: ProjectionRunner, settings: Settings) -> None:
-    """Attach the runner to the broker as a batch subscriber of its projection's topics."""
+class BatchConsumer(Protocol):
+    """A consumer of raw records that keeps its own exactly-once bookkeeping."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def topics(self) -> Sequence[str]: ...
+
+    async def handle_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None: ...
+
+
+BatchHandler = Callable[[Sequence[ConsumerRecord[Any, Any]]], Awaitable[object]]
+
+
+def subscribe_batches(
+    broker: KafkaBroker,
+    topics: Sequence[str],
+    group_id: str,
+    settings: Settings,
+    handle_batch: BatchHandler,
+) -> None:
+    """A batch subscriber with manual commit: offsets are committed once the handler returned."""
 
     async def handle(_body: Any, message: KafkaMessage) -> None:
         records = message.raw_message
-        batch = records if isinstance(records, tuple) else (records,)
-        await runner.handle_batch(batch)
+        await handle_batch(records if isinstance(records, tuple) else (records,))
         await message.ack()
 
     broker.subscriber(
-        *runner._projection.topics,
-        group_id=runner.consumer,
+        *topics,
+        group_id=group_id,
         batch=True,
         ack_policy=AckPolicy.MANUAL,
         decoder=_undecoded,
         **consumer_options(settings),
     )(handle)
+
+
+def subscribe(broker: KafkaBroker, runner: ProjectionRunner, settings: Settings) -> None:
+    """Attach the runner to the broker as a batch subscriber of its projection's topics."""
+    subscribe_batches(
+        broker, runner.projection.topics, runner.consumer, settings, runner.handle_batch
+    )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from services.platform.auth import Authenticator
 from services.platform.db import (
@@ -30,7 +31,13 @@ from services.platform.kafka import KafkaPublisher, make_broker
 from services.platform.logging import get_logger
 from services.platform.metrics import OUTBOX_PENDING
 from services.platform.outbox import OutboxRelay, pending_count
-from services.platform.projection import Projection, ProjectionRunner, subscribe
+from services.platform.projection import (
+    BatchConsumer,
+    Projection,
+    ProjectionRunner,
+    subscribe,
+    subscribe_batches,
+)
 from services.platform.settings import Settings
 
 log = get_logger(__name__)
@@ -45,6 +52,10 @@ class ServiceSpec:
     projections: Sequence[Projection] = ()
     publishes: Sequence[str] = ()
     """Topics the service publishes to (through its outbox), for the AsyncAPI document."""
+    receives: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    """Topics read by ``consumers``, with their message model (for the AsyncAPI document)."""
+    consumers: Sequence[Callable[[ServiceRuntime], BatchConsumer]] = ()
+    """Consumers of messages that are not events (e.g. inbound submissions)."""
     background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Any]] = field(default=())
 
 
@@ -88,6 +99,12 @@ class ServiceRuntime:
                 self._pool, projection, self.publisher, f"lead-{self.spec.name}-{projection.name}"
             )
             subscribe(self.broker, runner, self.settings)
+        for make_consumer in self.spec.consumers:
+            consumer = make_consumer(self)
+            group = f"lead-{self.spec.name}-{consumer.name}"
+            subscribe_batches(
+                self.broker, consumer.topics, group, self.settings, consumer.handle_batch
+            )
         await self.broker.start()
         if self.spec.publishes:
             relay = OutboxRelay(

@@ -14,7 +14,7 @@ ABEYANCE_DAYS: Final = 30
 """Calendar days charges are held after a pre-booking referral."""
 
 END_OF_DAY: Final = time.max
-"""23:59:59.999999: a step at 23:59:59 local on the last day counts, one at 00:00:00 after does not."""
+"""23:59:59.999999: a step at 23:59:59 local on the last day counts; 00:00:00 after does not."""
 
 
 def _aware(instant: datetime, name: str) -> None:
