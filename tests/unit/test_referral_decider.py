@@ -23,7 +23,6 @@ from events.payloads import (
     ReferralMade,
 )
 from services.intake.domain import referral
-from services.platform.program import load_program
 from services.intake.domain.referral import (
     CLOCK_SKEW,
     INITIAL,
@@ -40,6 +39,7 @@ from services.intake.domain.referral import (
     evolve,
     state_from,
 )
+from services.platform.program import load_program
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2024, 3, 20, 12, 0, tzinfo=LA)

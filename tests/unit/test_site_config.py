@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from events.categories import ChargeLevel, CompletionStep, Pathway, Site
 from events.common import Charge
 from events.payloads import Arrest, ReferralMade
+from services.intake.domain.referral import INITIAL, MakeReferral, ValidationFailure, decide
 from services.platform.program import (
     CONFIG_ENV,
     DEFAULT_ELIGIBLE_OFFENSES,
@@ -26,7 +27,6 @@ from services.platform.program import (
     normalize_statute,
     shipped_config_text,
 )
-from services.intake.domain.referral import INITIAL, MakeReferral, ValidationFailure, decide
 
 LA = ZoneInfo("America/Los_Angeles")
 
