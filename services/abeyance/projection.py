@@ -7,13 +7,14 @@ from events.payloads import ReferralMade
 from events.registry import DecodedEvent
 from events.topics import REFERRAL_EVENTS
 from services.platform.db import Connection
+from services.platform.projection import Source
 
 
 class ReferralIntake:
     name = "referrals"
     topics = (REFERRAL_EVENTS,)
 
-    async def apply(self, conn: Connection, event: DecodedEvent) -> None:
+    async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
         payload = event.payload
         if not isinstance(payload, ReferralMade) or payload.pathway is not Pathway.PREBOOKING:
             return

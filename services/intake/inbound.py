@@ -43,6 +43,7 @@ from services.platform.kafka import OutgoingMessage
 from services.platform.logging import get_logger
 from services.platform.metrics import CONSUMED
 from services.platform.outbox import enqueue
+from services.platform.projection import Highwaters
 
 CONSUMER = "lead-intake-inbound"
 log = get_logger(__name__)
@@ -112,7 +113,9 @@ class InboundReferrals:
         self._pool = pool
         self._ctx = ctx
 
-    async def handle_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+    async def handle_batch(
+        self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters
+    ) -> None:
         for record in records:
             async with self._pool.acquire() as conn, conn.transaction():
                 if await self._already_handled(conn, record):

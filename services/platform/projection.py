@@ -9,11 +9,12 @@ nothing. A message that cannot be decoded, or whose event the projection refuses
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -35,6 +36,19 @@ from services.platform.settings import Settings
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where an event was read: the consumer's topic, partition and offset."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+Highwaters = Mapping[tuple[str, int], int]
+"""Per (topic, partition): the offset after the last message (the partition's end)."""
+
+
 class Projection(Protocol):
     """A read model fed by events. ``apply`` runs inside the runner's transaction."""
 
@@ -44,7 +58,7 @@ class Projection(Protocol):
     @property
     def topics(self) -> Sequence[str]: ...
 
-    async def apply(self, conn: Connection, event: DecodedEvent) -> None: ...
+    async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,9 @@ class ProjectionRunner:
         self._dlq = dlq
         self.consumer = consumer
 
-    async def handle_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> BatchOutcome:
+    async def handle_batch(
+        self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters | None = None
+    ) -> BatchOutcome:
         decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]] = []
         rejected: list[Rejected] = []
         for record in records:
@@ -93,7 +109,7 @@ class ProjectionRunner:
                 decoded.append((record, decode(record.value)))
             except EventDecodeError as error:
                 rejected.append(Rejected(record, error.reason, type(error).__name__))
-        applied, duplicates = await self._apply_all(decoded, rejected)
+        applied, duplicates = await self._apply_all(decoded, rejected, highwaters or {})
         if rejected:
             await self._dlq.publish_many([dead_letter(r, self.consumer) for r in rejected])
             for r in rejected:
@@ -113,6 +129,7 @@ class ProjectionRunner:
         self,
         decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]],
         rejected: list[Rejected],
+        highwaters: Highwaters,
     ) -> tuple[int, int]:
         applied = duplicates = 0
         async with self._pool.acquire() as conn, conn.transaction():
@@ -120,13 +137,14 @@ class ProjectionRunner:
                 try:
                     async with conn.transaction():  # a savepoint: one bad event spoils nothing
                         if await self._claim(conn, record, event):
-                            await self.projection.apply(conn, event)
+                            source = Source(record.topic, record.partition, record.offset)
+                            await self.projection.apply(conn, event, source)
                             applied += 1
                         else:
                             duplicates += 1
                 except Exception as error:
                     rejected.append(Rejected(record, str(error), type(error).__name__))
-            await self._record_positions(conn, decoded)
+            await self._record_positions(conn, decoded, highwaters)
         return applied, duplicates
 
     async def _claim(
@@ -144,24 +162,48 @@ class ProjectionRunner:
         return bool(claimed)
 
     async def _record_positions(
-        self, conn: Connection, decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]]
+        self,
+        conn: Connection,
+        decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]],
+        highwaters: Highwaters,
     ) -> None:
-        latest: dict[tuple[str, int], int] = {}
-        for record, _ in decoded:
+        """Per partition: the last offset, the latest event time, and whether it is caught up."""
+        latest: dict[tuple[str, int], tuple[int, datetime]] = {}
+        for record, event in decoded:
             key = (record.topic, record.partition)
-            latest[key] = max(latest.get(key, -1), record.offset)
+            offset, seen = latest.get(key, (-1, event.envelope.occurred_at))
+            latest[key] = (max(offset, record.offset), max(seen, event.envelope.occurred_at))
         await conn.executemany(
-            'INSERT INTO consumer_positions (consumer, topic, partition, "offset")'
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition) DO UPDATE"
+            'INSERT INTO consumer_positions (consumer, topic, partition, "offset", event_time,'
+            " caught_up) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (consumer, topic, partition) DO UPDATE"
             ' SET "offset" = greatest(consumer_positions."offset", excluded."offset"),'
-            " updated_at = now()",
-            [(self.consumer, t, p, o) for (t, p), o in latest.items()],
+            " event_time = greatest(consumer_positions.event_time, excluded.event_time),"
+            " caught_up = excluded.caught_up, updated_at = now()",
+            [
+                (self.consumer, t, p, o, at, o + 1 >= highwaters.get((t, p), o + 1))
+                for (t, p), (o, at) in latest.items()
+            ],
         )
 
 
 async def _undecoded(_message: Any) -> None:
     """The handler decodes each record itself, so one bad message cannot fail a batch."""
     return None
+
+
+def _highwaters(message: KafkaMessage, records: Sequence[ConsumerRecord[Any, Any]]) -> Highwaters:
+    """The end offsets the consumer last saw for the batch's partitions (from fetch responses)."""
+    consumer = getattr(message, "consumer", None)
+    highwater = getattr(consumer, "highwater", None)
+    if highwater is None:
+        return {}
+    ends: dict[tuple[str, int], int] = {}
+    for record in records:
+        end = highwater(TopicPartition(record.topic, record.partition))
+        if end is not None:
+            ends[(record.topic, record.partition)] = end
+    return ends
 
 
 class BatchConsumer(Protocol):
@@ -173,10 +215,12 @@ class BatchConsumer(Protocol):
     @property
     def topics(self) -> Sequence[str]: ...
 
-    async def handle_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None: ...
+    async def handle_batch(
+        self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters
+    ) -> None: ...
 
 
-BatchHandler = Callable[[Sequence[ConsumerRecord[Any, Any]]], Awaitable[object]]
+BatchHandler = Callable[[Sequence[ConsumerRecord[Any, Any]], Highwaters], Awaitable[object]]
 
 
 def subscribe_batches(
@@ -189,8 +233,9 @@ def subscribe_batches(
     """A batch subscriber with manual commit: offsets are committed once the handler returned."""
 
     async def handle(_body: Any, message: KafkaMessage) -> None:
-        records = message.raw_message
-        await handle_batch(records if isinstance(records, tuple) else (records,))
+        raw = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        await handle_batch(records, _highwaters(message, records))
         await message.ack()
 
     broker.subscriber(

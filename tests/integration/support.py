@@ -15,6 +15,7 @@ from events.envelope import Envelope, new_envelope
 from events.payloads import AssessmentCompleted
 from events.registry import DecodedEvent
 from services.platform.db import Connection, Pool, create_pool, migrate
+from services.platform.projection import Source
 from services.platform.runtime import platform_migrations
 
 RECORDING_TABLE = "CREATE TABLE IF NOT EXISTS seen (event_id uuid PRIMARY KEY, subject text)"
@@ -40,7 +41,7 @@ class RecordingProjection:
     def topics(self) -> tuple[str, ...]:
         return self._topics
 
-    async def apply(self, conn: Connection, event: DecodedEvent) -> None:
+    async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
         await conn.execute(
             "INSERT INTO seen (event_id, subject) VALUES ($1, $2)",
             event.envelope.event_id,
