@@ -1,35 +1,126 @@
-"""Abeyance's HTTP reads."""
+"""Abeyance's HTTP reads: abeyances with their history, and prosecutors' notices."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from services.abeyance.keeper import describe
+from services.platform.audit import audit
 from services.platform.auth import Caller, Role, forbid
 from services.platform.http import caller_of, runtime_of
 
 router = APIRouter()
 
 
-@router.get("/abeyances/{referral_id}")
+def _may_read_case(caller: Caller, prosecuting_agency: str) -> bool:
+    return caller.is_admin or (
+        caller.role is Role.prosecutor and caller.agency == prosecuting_agency
+    )
+
+
+@router.get("/abeyances", tags=["abeyances"])
+async def list_abeyances(
+    request: Request,
+    state: str | None = Query(default=None, pattern="^(pending|declined|expired|ended)$"),
+    site: str | None = None,
+    caller: Caller = Depends(caller_of),
+) -> list[dict[str, Any]]:
+    """Abeyances (a prosecutor sees only its own agency's cases)."""
+    if not caller.is_admin and caller.role is not Role.prosecutor:
+        raise forbid("only prosecutors (for their own agency) and admins may list abeyances")
+    agency = None if caller.is_admin else caller.agency
+    async with runtime_of(request).pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM abeyances WHERE ($1::text IS NULL OR state = $1)"
+            " AND ($2::text IS NULL OR site = $2)"
+            " AND ($3::text IS NULL OR prosecuting_agency = $3)"
+            " ORDER BY started_at, referral_id",
+            state,
+            site,
+            agency,
+        )
+    return [describe(row) for row in rows]
+
+
+@router.get("/abeyances/{referral_id}", tags=["abeyances"])
 async def get_abeyance(
     referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
 ) -> dict[str, Any]:
-    async with runtime_of(request).pool.acquire() as conn:
+    runtime = runtime_of(request)
+    async with runtime.pool.acquire() as conn:
         row = await conn.fetchrow("SELECT * FROM abeyances WHERE referral_id = $1", referral_id)
     if row is None:
         raise HTTPException(404, f"no abeyance for referral {referral_id}")
-    if not caller.is_admin and not (
-        caller.role is Role.prosecutor and caller.agency == row["prosecuting_agency"]
-    ):
+    if not _may_read_case(caller, row["prosecuting_agency"]):
         raise forbid("only the prosecuting agency of this case (or an admin) may read it")
-    return {
-        "referral_id": str(row["referral_id"]),
-        "site": row["site"],
-        "prosecuting_agency": row["prosecuting_agency"],
-        "report_number": row["report_number"],
-        "state": row["state"],
-        "started_at": row["referred_at"].isoformat(),
+    history = await runtime.store.read_stream(str(referral_id))
+    return describe(row) | {
+        "history": [
+            {
+                "event_type": e.envelope.event_type,
+                "occurred_at": e.envelope.occurred_at.isoformat(),
+                "recorded_at": e.envelope.recorded_at.isoformat(),
+                "payload": e.envelope.payload,
+            }
+            for e in history
+        ]
     }
+
+
+@router.get("/notices", tags=["notices"])
+async def list_notices(
+    request: Request, caller: Caller = Depends(caller_of)
+) -> list[dict[str, Any]]:
+    """The caller's agency's notices, newest first (an admin sees every agency's)."""
+    if not caller.is_admin and caller.role is not Role.prosecutor:
+        raise forbid("only prosecutors and admins may read notices")
+    runtime = runtime_of(request)
+    overdue_after = timedelta(days=runtime.settings.notice_ack_days)
+    now = datetime.now(UTC)
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM notices WHERE ($1::text IS NULL OR prosecuting_agency = $1)"
+            " ORDER BY issued_at DESC, notice_id",
+            None if caller.is_admin else caller.agency,
+        )
+        await audit(conn, caller, "GET notices", "notice", None, f"{len(rows)} read")
+    return [
+        row["body"]
+        | {
+            "acknowledged_at": row["acknowledged_at"].isoformat()
+            if row["acknowledged_at"]
+            else None,
+            "overdue": row["acknowledged_at"] is None and now - row["issued_at"] > overdue_after,
+        }
+        for row in rows
+    ]
+
+
+@router.post("/notices/{notice_id}/acknowledge", tags=["notices"])
+async def acknowledge_notice(
+    notice_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+) -> dict[str, Any]:
+    async with runtime_of(request).pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT prosecuting_agency, acknowledged_at FROM notices WHERE notice_id = $1"
+            " FOR UPDATE",
+            notice_id,
+        )
+        if row is None:
+            raise HTTPException(404, f"no notice {notice_id}")
+        if not caller.is_admin and not (
+            caller.role is Role.prosecutor and caller.agency == row["prosecuting_agency"]
+        ):
+            raise forbid("only the notice's own prosecuting agency may acknowledge it")
+        acknowledged = row["acknowledged_at"] or await conn.fetchval(
+            "UPDATE notices SET acknowledged_at = now(), acknowledged_by = $2"
+            " WHERE notice_id = $1 RETURNING acknowledged_at",
+            notice_id,
+            caller.agency,
+        )
+        await audit(conn, caller, "acknowledge", "notice", str(notice_id), "acknowledged")
+    return {"notice_id": str(notice_id), "acknowledged_at": acknowledged.isoformat()}

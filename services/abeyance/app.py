@@ -2,29 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 from fastapi import FastAPI
 
 from events.topics import ABEYANCE_EVENTS, notices_topic
 from services.abeyance.api import router
-from services.abeyance.projection import ReferralIntake
+from services.abeyance.keeper import Keeper
+from services.abeyance.projection import CONSUMER_NAME, ReferralEvents
+from services.abeyance.scheduler import run_scheduler
 from services.platform.db import Migration, migrations_in
+from services.platform.program import default_program
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
+
+CONSUMER = f"lead-abeyance-{CONSUMER_NAME}"
 
 
 def migrations() -> list[Migration]:
     return migrations_in("services.abeyance", "abeyance")
 
 
-SPEC = ServiceSpec(
-    name="abeyance",
-    migrations=migrations,
-    projections=(ReferralIntake(),),
-    publishes=(ABEYANCE_EVENTS, notices_topic("{prosecuting_agency}")),
-)
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def keeper_for(settings: Settings) -> Keeper:
+    return Keeper(
+        timedelta(seconds=settings.abeyance_grace_seconds),
+        wall_clock,
+        event_time_only=settings.abeyance_event_time_only,
+    )
+
+
+async def scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    keeper = keeper_for(runtime.settings)
+    interval = runtime.settings.abeyance_tick_seconds
+    await run_scheduler(runtime.pool, keeper, CONSUMER, interval, stop)
+
+
+def spec(settings: Settings) -> ServiceSpec:
+    return ServiceSpec(
+        name="abeyance",
+        migrations=migrations,
+        projections=(ReferralEvents(keeper_for(settings), default_program()),),
+        publishes=(ABEYANCE_EVENTS, notices_topic("{prosecuting_agency}")),
+        background=(scheduler,),
+    )
+
+
+SPEC = spec(Settings())
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = create_service_app(ServiceRuntime(SPEC, settings))
+    app = create_service_app(ServiceRuntime(spec(settings), settings))
     app.include_router(router)
     return app

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # The local broker (Tansu) rejects idempotent/transactional producers: off by default,
     # turn on for Apache Kafka. Correctness never depends on it (outbox + idempotent consumers).
+    # Abeyance: how long after a deadline a timer waits for late input, how often it looks,
+    # and after how many days an unacknowledged notice is overdue.
+    abeyance_grace_seconds: float = Field(default=900, ge=0)
+    abeyance_tick_seconds: float = Field(default=1.0, gt=0)
+    notice_ack_days: int = Field(default=3, ge=0)
+    # Replaying or simulating history: timers follow event time only, never the wall clock.
+    abeyance_event_time_only: bool = False
     kafka_enable_idempotence: bool = False
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000

@@ -1,0 +1,112 @@
+"""The timer scheduler: expires abeyances whose deadline passed, by event time.
+
+A timer is due when its referral's partition clock has passed the deadline plus the grace
+period. A partition's clock is the latest event time the consumer applied there, or, once the
+consumer had caught up with the partition's end, "now": the wall clock in live operation, or the
+latest event time of any partition when the service runs on event time alone (replaying or
+simulating history). So no unprocessed event could still carry an earlier completion, and a
+fast replay decides as live operation did. The consumer also fires a partition's due timers
+before each event it applies there (``fire_due_in_partition``), so a replay interleaves decisions
+with input exactly as the clock passed them. ``FOR UPDATE SKIP LOCKED`` lets several replicas
+run without firing a timer twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from uuid import UUID
+
+from services.abeyance.domain import DeadlineReached
+from services.abeyance.keeper import Keeper
+from services.platform.db import Connection, Pool
+from services.platform.logging import get_logger
+
+log = get_logger(__name__)
+
+_DUE = """
+SELECT t.referral_id,
+       CASE WHEN p.caught_up THEN $2::timestamptz ELSE least(p.event_time, $2) END AS clock
+  FROM abeyance_timers t
+  JOIN consumer_positions p
+    ON p.consumer = $1 AND p.topic = t.topic AND p.partition = t.partition
+ WHERE t.fired_at IS NULL
+   AND t.fire_at <= CASE WHEN p.caught_up THEN $2::timestamptz ELSE p.event_time END
+ ORDER BY t.fire_at
+ LIMIT $3
+"""
+
+
+_DUE_IN_PARTITION = """
+SELECT referral_id FROM abeyance_timers
+ WHERE topic = $1 AND partition = $2 AND fired_at IS NULL AND fire_at < $3
+ ORDER BY fire_at
+"""
+
+
+async def caught_up_now(conn: Connection, keeper: Keeper, consumer: str) -> datetime:
+    """ "Now" for caught-up partitions: the wall clock, or the latest event time applied."""
+    wall = keeper.clock()
+    if not keeper.event_time_only:
+        return wall
+    latest: datetime | None = await conn.fetchval(
+        "SELECT max(event_time) FROM consumer_positions WHERE consumer = $1", consumer
+    )
+    return min(latest, wall) if latest else wall
+
+
+async def fire_due_timers(pool: Pool, keeper: Keeper, consumer: str, limit: int = 200) -> int:
+    """Fire the timers due now; the number fired. Safe to run in several replicas at once:
+    a timer another replica (or the consumer) is handling is skipped, one already fired is not
+    fired again (each is fired in its own transaction under its referral's lock)."""
+    async with pool.acquire() as conn:
+        now = await caught_up_now(conn, keeper, consumer)
+        due = await conn.fetch(_DUE, consumer, now, limit)
+        fired = 0
+        for row in due:
+            async with conn.transaction():
+                fired += await _fire(conn, keeper, row["referral_id"], row["clock"], wait=False)
+    return fired
+
+
+async def fire_due_in_partition(
+    conn: Connection, keeper: Keeper, topic: str, partition: int, clock: datetime
+) -> None:
+    """Before an event with time ``clock`` is applied: fire the partition's timers it passed."""
+    for row in await conn.fetch(_DUE_IN_PARTITION, topic, partition, clock):
+        await _fire(conn, keeper, row["referral_id"], clock, wait=True)
+
+
+async def _fire(
+    conn: Connection, keeper: Keeper, referral_id: UUID, clock: datetime, *, wait: bool
+) -> int:
+    """Fire one timer unless it has fired; locks in the order every path uses: referral, row."""
+    lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    locked = await conn.fetchval(f"SELECT {lock}(hashtext($1))::text", str(referral_id))
+    if locked == "false":
+        return 0  # another replica is deciding this referral right now
+    pending = await conn.fetchval(
+        "SELECT fired_at IS NULL FROM abeyance_timers WHERE referral_id = $1 FOR UPDATE",
+        referral_id,
+    )
+    if not pending:
+        return 0
+    await keeper.tell(conn, referral_id, DeadlineReached(clock))
+    await conn.execute(
+        "UPDATE abeyance_timers SET fired_at = now() WHERE referral_id = $1", referral_id
+    )
+    return 1
+
+
+async def run_scheduler(
+    pool: Pool, keeper: Keeper, consumer: str, interval_s: float, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            while await fire_due_timers(pool, keeper, consumer):
+                pass
+        except Exception as error:
+            log.warning("timer_tick_failed", error=str(error))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
