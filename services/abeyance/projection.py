@@ -39,9 +39,9 @@ class ReferralEvents:
         if told is None:
             return
         referral_id = UUID(event.envelope.subject)  # referral events are keyed by referral
-        await fire_due_in_partition(
-            conn, self._keeper, source.topic, source.partition, event.envelope.occurred_at
-        )
+        envelope = event.envelope
+        clock = envelope.occurred_at if self._keeper.event_time_only else envelope.recorded_at
+        await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
         await self._keeper.tell(
             conn, referral_id, told, source=source, causation_id=str(event.envelope.event_id)
         )

@@ -1,14 +1,20 @@
-"""The timer scheduler: expires abeyances whose deadline passed, by event time.
+"""The timer scheduler: expires abeyances whose deadline passed, once all input up to then is in.
 
 A timer is due when its referral's partition clock has passed the deadline plus the grace
-period. A partition's clock is the latest event time the consumer applied there, or, once the
-consumer had caught up with the partition's end, "now": the wall clock in live operation, or the
-latest event time of any partition when the service runs on event time alone (replaying or
-simulating history). So no unprocessed event could still carry an earlier completion, and a
-fast replay decides as live operation did. The consumer also fires a partition's due timers
-before each event it applies there (``fire_due_in_partition``), so a replay interleaves decisions
-with input exactly as the clock passed them. ``FOR UPDATE SKIP LOCKED`` lets several replicas
-run without firing a timer twice.
+period. While the consumer is behind, a partition's clock is the latest time up to which it has
+consumed that partition's input: the latest ``recorded_at`` it applied there. Once caught up
+with the partition's end, the clock is the wall clock. The consumer also fires a partition's
+due timers before each event it applies there (``fire_due_in_partition``). So a full-speed
+replay interleaves expiries with input exactly where live operation did, and no unprocessed
+event could still carry an earlier completion. Completions themselves are always judged by when
+they occurred (the decider), so a late-recorded one rescinds an expiry in both.
+
+When the service runs on event time alone (``abeyance_event_time_only``, for simulating history
+that was never recorded live), the clocks are the latest ``occurred_at`` instead, and a caught-up
+partition takes the latest event time of any partition rather than the wall clock.
+
+Replicas: each timer fires in its own transaction under its referral's advisory lock (taken with
+``pg_try_advisory_xact_lock``, the equivalent of ``SKIP LOCKED``) and only while unfired.
 """
 
 from __future__ import annotations
@@ -26,14 +32,16 @@ from services.platform.logging import get_logger
 log = get_logger(__name__)
 
 _DUE = """
-SELECT t.referral_id,
-       CASE WHEN p.caught_up THEN $2::timestamptz ELSE least(p.event_time, $2) END AS clock
-  FROM abeyance_timers t
-  JOIN consumer_positions p
-    ON p.consumer = $1 AND p.topic = t.topic AND p.partition = t.partition
- WHERE t.fired_at IS NULL
-   AND t.fire_at <= CASE WHEN p.caught_up THEN $2::timestamptz ELSE p.event_time END
- ORDER BY t.fire_at
+SELECT referral_id, clock FROM (
+  SELECT t.referral_id, t.fire_at,
+         CASE WHEN p.caught_up THEN $2::timestamptz
+              ELSE least(CASE WHEN $4 THEN p.event_time ELSE p.recorded_time END, $2) END AS clock
+    FROM abeyance_timers t
+    JOIN consumer_positions p
+      ON p.consumer = $1 AND p.topic = t.topic AND p.partition = t.partition
+   WHERE t.fired_at IS NULL) due
+ WHERE fire_at <= clock
+ ORDER BY fire_at
  LIMIT $3
 """
 
@@ -62,7 +70,7 @@ async def fire_due_timers(pool: Pool, keeper: Keeper, consumer: str, limit: int 
     fired again (each is fired in its own transaction under its referral's lock)."""
     async with pool.acquire() as conn:
         now = await caught_up_now(conn, keeper, consumer)
-        due = await conn.fetch(_DUE, consumer, now, limit)
+        due = await conn.fetch(_DUE, consumer, now, limit, keeper.event_time_only)
         fired = 0
         for row in due:
             async with conn.transaction():

@@ -167,22 +167,24 @@ class ProjectionRunner:
         decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]],
         highwaters: Highwaters,
     ) -> None:
-        """Per partition: the last offset, the latest event time, and whether it is caught up."""
-        latest: dict[tuple[str, int], tuple[int, datetime]] = {}
+        """Per partition: the last offset, the latest event times, whether it is caught up."""
+        latest: dict[tuple[str, int], tuple[int, datetime, datetime]] = {}
         for record, event in decoded:
             key = (record.topic, record.partition)
-            offset, seen = latest.get(key, (-1, event.envelope.occurred_at))
-            latest[key] = (max(offset, record.offset), max(seen, event.envelope.occurred_at))
+            occurred, recorded = event.envelope.occurred_at, event.envelope.recorded_at
+            offset, seen, logged = latest.get(key, (-1, occurred, recorded))
+            latest[key] = (max(offset, record.offset), max(seen, occurred), max(logged, recorded))
         await conn.executemany(
             'INSERT INTO consumer_positions (consumer, topic, partition, "offset", event_time,'
-            " caught_up) VALUES ($1, $2, $3, $4, $5, $6)"
+            " recorded_time, caught_up) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             " ON CONFLICT (consumer, topic, partition) DO UPDATE"
             ' SET "offset" = greatest(consumer_positions."offset", excluded."offset"),'
             " event_time = greatest(consumer_positions.event_time, excluded.event_time),"
+            " recorded_time = greatest(consumer_positions.recorded_time, excluded.recorded_time),"
             " caught_up = excluded.caught_up, updated_at = now()",
             [
-                (self.consumer, t, p, o, at, o + 1 >= highwaters.get((t, p), o + 1))
-                for (t, p), (o, at) in latest.items()
+                (self.consumer, t, p, o, at, logged, o + 1 >= highwaters.get((t, p), o + 1))
+                for (t, p), (o, at, logged) in latest.items()
             ],
         )
 

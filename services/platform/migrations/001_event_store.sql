@@ -37,14 +37,16 @@ CREATE TABLE processed_events (
     PRIMARY KEY (consumer, event_id)
 );
 
--- How far each consumer has applied each partition, the latest event time it applied there,
--- and whether it had then reached the partition's end (high watermark): the event-time clock.
+-- How far each consumer has applied each partition, the latest times (occurred, recorded) of
+-- the events it applied there, and whether it had then reached the partition's end (high
+-- watermark): the clocks of event-time consumers.
 CREATE TABLE consumer_positions (
     consumer   text   NOT NULL,
     topic      text   NOT NULL,
     partition  integer NOT NULL,
     "offset"   bigint NOT NULL,
     event_time timestamptz,
+    recorded_time timestamptz,
     caught_up  boolean NOT NULL DEFAULT false,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer, topic, partition)
