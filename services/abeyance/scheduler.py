@@ -81,7 +81,10 @@ async def fire_due_timers(pool: Pool, keeper: Keeper, consumer: str, limit: int 
 async def fire_due_in_partition(
     conn: Connection, keeper: Keeper, topic: str, partition: int, clock: datetime
 ) -> None:
-    """Before an event with time ``clock`` is applied: fire the partition's timers it passed."""
+    """Before an event with time ``clock`` is applied: fire the partition's timers it passed.
+
+    The clock never runs ahead of this service's own wall clock (a producer's clock may)."""
+    clock = min(clock, keeper.clock())
     for row in await conn.fetch(_DUE_IN_PARTITION, topic, partition, clock):
         await _fire(conn, keeper, row["referral_id"], clock, wait=True)
 

@@ -42,9 +42,17 @@ class ControlledClock:
         return self.now
 
 
-async def abeyance_pool(infra: Infra) -> Pool:
+async def abeyance_database(infra: Infra) -> str:
+    """A fresh database with abeyance's schema; its DSN."""
     dsn = await ensure_database(infra.server_dsn, f"abey_{datetime.now(UTC):%H%M%S%f}")
     pool = await create_pool(dsn)
+    await migrate(pool, platform_migrations() + abeyance_migrations())
+    await pool.close()
+    return dsn
+
+
+async def abeyance_pool(infra: Infra) -> Pool:
+    pool = await create_pool(await abeyance_database(infra))
     await migrate(pool, platform_migrations() + abeyance_migrations())
     return pool
 
