@@ -8,7 +8,8 @@ table's additive constraints:
    the smallest non-zero shown part of that constraint (ties by key), else its total;
 2. no hidden count may be pinned by bounds (e.g. two primary cells known to sum to 2 are both 1):
    the attacker is assumed to know which hidden counts are primary (in [1, 10]) and which are
-   complementary (so >= 11, since zeros are never chosen as complements); see ``bounds``.
+   complementary (so >= 11, since zeros are never chosen as complements); see ``bounds``. The
+   next complement is taken from the constraints nearest the pinned count.
 
 Zeros are shown and never chosen as complements. Deterministic: constraints are visited in the
 given order and candidates ordered by (value, key).
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from services.reporting.domain.bounds import Bounds, pinned, propagate
+from services.reporting.domain.bounds import Bounds, equations, pinned, reduce, shave
 from services.reporting.domain.cells import COUNT_MEASURES, SUPPRESSED, Cell, Key, cell_key
 from services.reporting.domain.constraints import Constraint
 
@@ -107,17 +108,37 @@ class _Suppressor(Generic[K]):
         return bounds
 
     def unpin(self) -> bool:
-        """Rule 2: hide one more member next to the first pinned count; False if none found."""
-        bounds = propagate(self.values, self.constraints, self.start_bounds())
+        """Rule 2: hide one more count near the first pinned one; False if none is left."""
+        eqs = equations(self.values, self.constraints, self.hidden)
+        bounds = shave([*eqs, *reduce(eqs, _order)], self.start_bounds())
         protected = {k for k in self.hidden if self.protected(k)}
         for key in sorted(pinned(bounds, protected), key=_order):
-            for constraint in self.constraints:
-                if key in constraint.members:
-                    extra = _complement(constraint, self.values, self.hidden)
-                    if extra is not None:
-                        self.hidden.add(extra)
-                        return True
+            extra = self.nearest_complement(key)
+            if extra is not None:
+                self.hidden.add(extra)
+                return True
         return False
+
+    def nearest_complement(self, key: K) -> K | None:
+        """A complement from the constraints around ``key``, breadth first: those containing it,
+        then those sharing a hidden member with them, and so on (constraints in given order)."""
+        reached = {key}
+        visited: set[int] = set()
+        while True:
+            layer = [
+                i
+                for i, c in enumerate(self.constraints)
+                if i not in visited and reached.intersection(c.members)
+            ]
+            if not layer:
+                return None
+            for i in layer:
+                extra = _complement(self.constraints[i], self.values, self.hidden)
+                if extra is not None:
+                    return extra
+            visited.update(layer)
+            for i in layer:
+                reached.update(k for k in self.constraints[i].members if k in self.hidden)
 
     def run(self) -> frozenset[K]:
         self.close_singletons()
