@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -141,6 +142,17 @@ class ServiceRuntime:
         return await self.publisher.is_reachable()
 
 
+async def field_errors(_request: Request, error: Exception) -> JSONResponse:
+    """422 with one message per offending field, never echoing the input back: it may hold a
+    person's name or date of birth, or numbers JSON cannot carry (NaN, Infinity)."""
+    assert isinstance(error, RequestValidationError)
+    detail = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid"), "type": e.get("type")}
+        for e in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastAPI:
     """The service's FastAPI app with /health, /ready and /metrics; routes are added after."""
 
@@ -154,6 +166,7 @@ def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastA
 
     app = FastAPI(title=f"LEAD {runtime.spec.name}", lifespan=lifespan, **fastapi_options)
     app.state.runtime = runtime
+    app.add_exception_handler(RequestValidationError, field_errors)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

@@ -8,7 +8,7 @@ from events.topics import REPORTING_FACTS
 from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
-from services.reporting.projection import Referrals
+from services.reporting.projection import ReportingProjection
 
 
 def migrations() -> list[Migration]:
@@ -18,7 +18,7 @@ def migrations() -> list[Migration]:
 SPEC = ServiceSpec(
     name="reporting",
     migrations=migrations,
-    projections=(Referrals(),),
+    projections=(ReportingProjection(),),
     publishes=(REPORTING_FACTS,),
 )
 

@@ -1,32 +1,218 @@
-"""Reporting's projection of referral events into set-based tables."""
+"""Reporting's projection: every topic's events into set-based tables, one per grain.
+
+Each row carries the projection position (events applied so far) at which it was last written.
+"""
 
 from __future__ import annotations
 
-from events.payloads import ReferralMade
+from zoneinfo import ZoneInfo
+
+from events.payloads import (
+    AbeyanceEnded,
+    AbeyanceExpired,
+    AbeyanceExpiryRescinded,
+    AbeyanceStarted,
+    ChargesDeclined,
+    CohortMemberEnrolled,
+    DemographicsRecorded,
+    EventPayload,
+    JusticeContactRecorded,
+    NaloxoneDistributed,
+    NaloxoneUseReported,
+    ParticipantStatusChanged,
+    ParticipantWithdrew,
+    ProbationSpellRecorded,
+    ReferralMade,
+)
 from events.registry import DecodedEvent
-from events.topics import REFERRAL_EVENTS
+from events.topics import ABEYANCE_EVENTS, EVALUATION_EVENTS, OEND_EVENTS, REFERRAL_EVENTS
 from services.platform.db import Connection
 from services.platform.projection import Source
 
+PROGRAM_ZONE = ZoneInfo("America/Los_Angeles")
+TOPICS = (REFERRAL_EVENTS, ABEYANCE_EVENTS, OEND_EVENTS, EVALUATION_EVENTS)
 
-class Referrals:
-    name = "referrals"
-    topics = (REFERRAL_EVENTS,)
+
+class ReportingProjection:
+    name = "reports"
+    topics = TOPICS
 
     async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
-        payload = event.payload
-        if isinstance(payload, ReferralMade):
+        position: int = await conn.fetchval(
+            "UPDATE projection_position SET position = position + 1 RETURNING position"
+        )
+        await apply_event(conn, event.payload, position, str(event.envelope.event_id))
+
+
+async def apply_event(
+    conn: Connection, payload: EventPayload, position: int, event_id: str
+) -> None:
+    match payload:
+        case ReferralMade():
+            await _referral_made(conn, payload, position)
+        case ParticipantStatusChanged():
             await conn.execute(
-                "INSERT INTO referrals (referral_id, participant_id, site, pathway, referred_at,"
-                " is_re_referral, gender, ethnicity, age_at_referral)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                "UPDATE referrals SET status = $2, position = $3 WHERE referral_id = $1",
                 payload.referral_id,
-                payload.participant_id,
+                payload.status.value,
+                position,
+            )
+        case ParticipantWithdrew():
+            await conn.execute(
+                "UPDATE referrals SET withdrew_at = $2, position = $3 WHERE referral_id = $1",
+                payload.referral_id,
+                payload.withdrew_at,
+                position,
+            )
+        case DemographicsRecorded():
+            await _demographics(conn, payload, position)
+        case NaloxoneDistributed():
+            await conn.execute(
+                "INSERT INTO naloxone_distributions VALUES ($1, $2, $3, $4, $5, $6)"
+                " ON CONFLICT DO NOTHING",
+                payload.distribution_id,
+                payload.channel.value,
+                payload.kits,
+                payload.doses,
+                payload.distributed_on,
+                position,
+            )
+        case NaloxoneUseReported():
+            await conn.execute(
+                "INSERT INTO naloxone_uses VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                payload.report_id,
+                payload.channel.value,
+                payload.uses,
+                payload.reported_on,
+                position,
+            )
+        case (
+            AbeyanceStarted()
+            | ChargesDeclined()
+            | AbeyanceExpired()
+            | AbeyanceExpiryRescinded()
+            | AbeyanceEnded()
+        ):
+            await _abeyance(conn, payload, position)
+        case CohortMemberEnrolled():
+            await conn.execute(
+                "INSERT INTO cohort_members VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                " ON CONFLICT DO NOTHING",
+                payload.subject_id,
+                payload.cohort.value,
                 payload.site,
-                payload.pathway.value,
-                payload.referred_at,
-                payload.is_re_referral,
-                (payload.gender or "unknown"),
-                (payload.ethnicity or "unknown"),
-                payload.age_at_referral,
+                payload.index_date,
+                payload.age,
+                payload.gender.value,
+                payload.ethnicity.value,
+                payload.prior_arrests_12mo,
+                position,
+            )
+        case JusticeContactRecorded():
+            await conn.execute(
+                "INSERT INTO justice_contacts VALUES ($1::uuid, $2, $3, $4, $5)"
+                " ON CONFLICT DO NOTHING",
+                event_id,
+                payload.subject_id,
+                payload.kind.value,
+                payload.occurred_on,
+                position,
+            )
+        case ProbationSpellRecorded():
+            await conn.execute(
+                "INSERT INTO probation_spells VALUES ($1::uuid, $2, $3, $4, $5)"
+                " ON CONFLICT DO NOTHING",
+                event_id,
+                payload.subject_id,
+                payload.start_on,
+                payload.end_on,
+                position,
+            )
+
+
+async def _referral_made(conn: Connection, made: ReferralMade, position: int) -> None:
+    recorded = await conn.fetchrow(
+        "SELECT gender, ethnicity FROM participant_demographics WHERE participant_id = $1",
+        made.participant_id,
+    )
+    gender = made.gender.value if made.gender else (recorded["gender"] if recorded else "unknown")
+    ethnicity = (
+        made.ethnicity.value
+        if made.ethnicity
+        else (recorded["ethnicity"] if recorded else "unknown")
+    )
+    await conn.execute(
+        "INSERT INTO referrals (referral_id, participant_id, site, pathway, referred_at,"
+        " referred_on, is_re_referral, gender, ethnicity, age_at_referral, position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+        made.referral_id,
+        made.participant_id,
+        made.site,
+        made.pathway.value,
+        made.referred_at,
+        made.referred_at.astimezone(PROGRAM_ZONE).date(),
+        made.is_re_referral,
+        gender,
+        ethnicity,
+        made.age_at_referral,
+        position,
+    )
+
+
+async def _demographics(conn: Connection, recorded: DemographicsRecorded, position: int) -> None:
+    """Self-reported later: it fills the participant's referrals that had none reported."""
+    await conn.execute(
+        "INSERT INTO participant_demographics VALUES ($1, $2, $3) ON CONFLICT (participant_id)"
+        " DO UPDATE SET gender = excluded.gender, ethnicity = excluded.ethnicity",
+        recorded.participant_id,
+        recorded.gender.value,
+        recorded.ethnicity.value,
+    )
+    await conn.execute(
+        "UPDATE referrals SET gender = $2, ethnicity = $3, position = $4 WHERE participant_id = $1",
+        recorded.participant_id,
+        recorded.gender.value,
+        recorded.ethnicity.value,
+        position,
+    )
+
+
+async def _abeyance(conn: Connection, event: EventPayload, position: int) -> None:
+    match event:
+        case AbeyanceStarted():
+            await conn.execute(
+                "INSERT INTO abeyances (referral_id, prosecuting_agency, started_at, deadline_at,"
+                " position) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                event.referral_id,
+                event.prosecuting_agency,
+                event.started_at,
+                event.deadline_at,
+                position,
+            )
+        case ChargesDeclined():
+            await conn.execute(
+                "UPDATE abeyances SET state = 'declined', declined_at = $2, decided_at = $2,"
+                " position = $3 WHERE referral_id = $1",
+                event.referral_id,
+                event.declined_at,
+                position,
+            )
+        case AbeyanceExpired():
+            await conn.execute(
+                "UPDATE abeyances SET state = 'expired', decided_at = deadline_at,"
+                " position = $2 WHERE referral_id = $1",
+                event.referral_id,
+                position,
+            )
+        case AbeyanceExpiryRescinded():
+            await conn.execute(
+                "UPDATE abeyances SET rescinded = true, position = $2 WHERE referral_id = $1",
+                event.referral_id,
+                position,
+            )
+        case AbeyanceEnded():
+            await conn.execute(
+                "UPDATE abeyances SET state = 'ended', position = $2 WHERE referral_id = $1",
+                event.referral_id,
+                position,
             )
