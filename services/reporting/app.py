@@ -8,6 +8,7 @@ from events.topics import REPORTING_FACTS
 from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
+from services.reporting.api import router
 from services.reporting.projection import ReportingProjection
 
 
@@ -24,4 +25,6 @@ SPEC = ServiceSpec(
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return create_service_app(ServiceRuntime(SPEC, settings))
+    app = create_service_app(ServiceRuntime(SPEC, settings))
+    app.include_router(router)
+    return app

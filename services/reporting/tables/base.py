@@ -1,0 +1,73 @@
+"""What every report table is made of: cells, the sums that bind them, and its scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.reporting.domain import Cell, Constraint, Key, percent
+from services.reporting.domain.cells import cell_key
+
+ALL = "all"
+TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The time range a report covers (inclusive dates; None is open)."""
+
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report is computed over: the period and the program's site codes, in order."""
+
+    period: Period
+    sites: tuple[str, ...]
+
+
+@dataclass
+class ReportTable:
+    """A report's cells with the additive constraints that suppression must respect.
+
+    ``unpublished`` holds counts that are implied but not printed (e.g. inactive where only
+    active and total are shown), so that suppression protects them too.
+    """
+
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    constraints: list[Constraint[Key]] = field(default_factory=list)
+    unpublished: dict[Key, int] = field(default_factory=dict)
+    suppressible: bool = True
+    note: str | None = None
+
+    def count(self, dims: Mapping[str, str | int], n: int, measure: str = "n") -> None:
+        self.cells.append(Cell(dict(dims), measure, n))  # type: ignore[arg-type]
+
+    def share(self, dims: Mapping[str, str | int], n: int, whole: int) -> None:
+        """The count and its whole-number percentage of ``whole`` (half up)."""
+        self.count(dims, n)
+        self.cells.append(Cell(dict(dims), "pct", percent(n, whole)))
+
+    def hidden(self, dims: Mapping[str, str | int], n: int) -> None:
+        self.unpublished[cell_key("n", dims)] = n
+
+    def sums(
+        self, total: Mapping[str, str | int], parts: Iterable[Mapping[str, str | int]]
+    ) -> None:
+        self.constraints.append(
+            Constraint(cell_key("n", total), tuple(cell_key("n", p) for p in parts))
+        )
+
+
+def with_all(sites: Sequence[str]) -> list[str]:
+    return [*sites, ALL]
+
+
+def ordered_sites(configured: Sequence[str], found: Iterable[str]) -> tuple[str, ...]:
+    """The configured sites in order, then any other site the data names."""
+    extra = sorted(set(found) - set(configured))
+    return (*configured, *extra)
