@@ -22,6 +22,8 @@ token_app = typer.Typer(help="Callers' bearer tokens", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 participant_app = typer.Typer(help="Participants' identities", no_args_is_help=True)
 app.add_typer(participant_app, name="participant")
+reporting_app = typer.Typer(help="The reporting projection", no_args_is_help=True)
+app.add_typer(reporting_app, name="reporting")
 console = Console()
 
 
@@ -96,6 +98,34 @@ def participant_forget(participant_id: UUID) -> None:
     else:
         console.print(f"participant {participant_id}: no identity held (already forgotten?)")
         raise typer.Exit(1)
+
+
+@reporting_app.command("rebuild")
+def reporting_rebuild() -> None:
+    """Drop the reporting projection and rebuild it from the log (progress bar, final count)."""
+    from rich.progress import Progress
+
+    from services.platform.db import create_pool
+    from services.reporting.rebuild import rebuild
+
+    settings = get_settings()
+
+    async def run() -> None:
+        pool = await create_pool(settings.database_url_for("reporting"))
+        try:
+            with Progress(console=console) as bar:
+                task = bar.add_task("rebuilding the reporting projection", total=None)
+                done = await rebuild(
+                    settings, pool, lambda n, total: bar.update(task, completed=n, total=total)
+                )
+        finally:
+            await pool.close()
+        console.print(
+            f"rebuilt: {done.read} messages read, {done.applied} events applied,"
+            f" projection position {done.position}"
+        )
+
+    asyncio.run(run())
 
 
 @schema_app.command("export")

@@ -1,0 +1,155 @@
+"""Report tables from crafted events, against hand-computed numbers and the published page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from events.categories import Gender, NaloxoneChannel, Pathway
+from events.payloads import EventPayload
+from tests.integration.reporting_support import (
+    apply_all,
+    inactive,
+    kits,
+    made,
+    report,
+    reporting_pool,
+    uses,
+    value,
+)
+
+pytestmark = pytest.mark.integration
+PUBLISHED_BY_SITE = {
+    "hollywood": (38, 30),
+    "south-la-north-long-beach": (153, 176),
+    "east-la": (11, 0),
+}
+
+
+def published_referrals() -> list[EventPayload]:
+    events: list[EventPayload] = []
+    for site, (active, inactive_n) in PUBLISHED_BY_SITE.items():
+        events += [made(site) for _ in range(active)]
+        for _ in range(inactive_n):
+            referral = made(site)
+            events += [referral, inactive(referral)]
+    return events
+
+
+async def test_referrals_by_site_reproduces_the_published_table(database: str) -> None:
+    pool = await reporting_pool(database)
+    async with pool.acquire() as conn:
+        await apply_all(conn, published_referrals())
+    table = await report(pool, "referrals-by-site")
+    expected = {
+        "hollywood": (38, 56, 30, 44, 68),
+        "south-la-north-long-beach": (153, 47, 176, 53, 329),
+        "east-la": (11, 100, 0, 0, 11),
+        "all": (202, 50, 206, 50, 408),
+    }
+    for site, (active, active_pct, inactive_n, inactive_pct, total) in expected.items():
+        assert value(table, site=site, status="active") == active
+        assert value(table, "pct", site=site, status="active") == active_pct
+        assert value(table, site=site, status="inactive") == inactive_n
+        assert value(table, "pct", site=site, status="inactive") == inactive_pct
+        assert value(table, site=site, status="total") == total
+        assert value(table, "pct", site=site, status="total") == 100
+    public = await report(pool, "referrals-by-site", public=True)
+    assert public.cells == table.cells  # no count from 1 to 10: nothing to hide
+    await pool.close()
+
+
+async def test_re_referrals_count_once_per_referral_and_unknown_is_in_the_denominator(
+    database: str,
+) -> None:
+    pool = await reporting_pool(database)
+    person = made("hollywood", gender=Gender.FEMALE)
+    again = made("hollywood", participant=person.participant_id, gender=Gender.FEMALE)
+    others = [made("hollywood", gender=Gender.MALE), made("hollywood")]  # the last: unknown
+    async with pool.acquire() as conn:
+        await apply_all(conn, [person, again, *others])
+    table = await report(pool, "demographics")
+    assert value(table, site="hollywood", status="total", gender="female") == 2
+    assert value(table, "pct", site="hollywood", status="total", gender="female") == 50
+    assert value(table, site="hollywood", status="total", gender="unknown") == 1
+    assert value(table, "pct", site="hollywood", status="total", gender="unknown") == 25
+    assert value(await report(pool, "referrals-by-site"), site="hollywood", status="total") == 4
+    await pool.close()
+
+
+async def test_percentages_round_half_up(database: str) -> None:
+    pool = await reporting_pool(database)
+    events: list[EventPayload] = [made("hollywood", Pathway.PREBOOKING) for _ in range(153)]
+    events += [made("hollywood", Pathway.SOCIAL_CONTACT) for _ in range(176)]
+    events += [made("east-la", Pathway.COMMUNITY) for _ in range(8)]  # 1/8 = 12.5% -> 13%
+    events += [made("east-la", Pathway.SOCIAL_CONTACT) for _ in range(56)]
+    async with pool.acquire() as conn:
+        await apply_all(conn, events)
+    table = await report(pool, "referrals-by-pathway")
+    assert value(table, "pct", site="hollywood", status="total", pathway="prebooking") == 47
+    assert value(table, "pct", site="east-la", status="total", pathway="community") == 13
+    await pool.close()
+
+
+async def test_naloxone_reproduces_the_published_totals(database: str) -> None:
+    pool = await reporting_pool(database)
+    dhs, partners, direct, vending, custody = (
+        NaloxoneChannel.DHS_PROVIDERS,
+        NaloxoneChannel.LA_50K_PARTNERS,
+        NaloxoneChannel.OEND_DIRECT_TO_COMMUNITY,
+        NaloxoneChannel.JAIL_VENDING,
+        NaloxoneChannel.JAIL_IN_CUSTODY,
+    )
+    events: list[EventPayload] = [
+        kits(dhs, 841, date(2019, 9, 1)),
+        kits(dhs, 5144, date(2020, 5, 1)),
+        kits(dhs, 1020, date(2021, 3, 1)),
+        kits(dhs, 2724, date(2021, 9, 1)),
+        kits(partners, 3441, date(2022, 2, 1)),
+        kits(direct, 9739, date(2020, 6, 1)),
+        kits(direct, 6353, date(2021, 2, 1)),
+        kits(direct, 3251, date(2021, 8, 1)),
+        kits(vending, 14304, date(2020, 7, 1)),
+        kits(vending, 4363, date(2021, 1, 5)),
+        kits(vending, 1770, date(2021, 10, 1)),
+        kits(custody, 300, date(2021, 4, 1)),
+        uses(partners, 132, date(2022, 3, 1)),
+        uses(direct, 3684, date(2021, 1, 1)),
+        uses(direct, 1092, date(2021, 12, 1)),
+    ]
+    async with pool.acquire() as conn:
+        await apply_all(conn, events)
+    table = await report(pool, "naloxone", public=True)
+    totals = {dhs: 9729, partners: 3441, direct: 19343, vending: 20437, custody: 300}
+    for channel, total in totals.items():
+        assert value(table, "kits", channel=channel.value, period="total") == total
+        assert value(table, "doses", channel=channel.value, period="total") == 2 * total
+    assert value(table, "kits", channel="total", period="total") == 53250
+    assert value(table, "kits", channel="total", period=2019) == 841
+    assert value(table, "kits", channel="total", period=2020) == 29187
+    assert value(table, "kits", channel="total", period=2021) == 19781
+    assert value(table, "kits", channel="total", period="la_50k") == 11186
+    assert value(table, "doses", channel="total", period="la_50k") == 22372
+    assert value(table, "uses", channel="total", period="total") == 4908
+    assert value(table, "uses", channel="total", period="la_50k") == 1224
+    await pool.close()
+
+
+async def test_public_reports_hide_small_cells_and_their_complements(database: str) -> None:
+    pool = await reporting_pool(database)
+    events: list[EventPayload] = [made("hollywood") for _ in range(40)]
+    events += [made("south-la-north-long-beach") for _ in range(60)]
+    few = [made("east-la") for _ in range(3)]
+    events += few + [inactive(r) for r in few[:1]]
+    async with pool.acquire() as conn:
+        await apply_all(conn, events)
+    public = await report(pool, "referrals-by-site", public=True)
+    assert value(public, site="east-la", status="active") == "<11"
+    assert value(public, site="east-la", status="inactive") == "<11"
+    assert value(public, "pct", site="east-la", status="active") is None
+    # East LA's total (3) is small too; 'all sites' alone would give it away, so a complement
+    # is hidden among the other sites' counts.
+    hidden = [c for c in public.cells if c.value is None and c.measure == "n"]
+    assert hidden, "a complementary cell must be hidden"
+    await pool.close()
