@@ -1,0 +1,109 @@
+"""The reporting service over HTTP: formats, audiences, idempotence, and rebuild equality."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+
+from services.platform.auth import Role
+from services.platform.stack import LocalStack
+from tests.e2e.conftest import ADMIN
+from tests.e2e.intake_support import bearer, community, referral, social_contact
+from tests.integration.support import eventually
+
+pytestmark = pytest.mark.integration
+REPORTS = (
+    "referrals-by-site",
+    "referrals-by-pathway",
+    "demographics",
+    "naloxone",
+    "abeyance",
+    "outcomes",
+)
+
+
+def _report(stack: LocalStack, name: str, **params: str) -> httpx.Response:
+    return httpx.get(
+        f"{stack.url('reporting')}/reports/{name}", params=params, headers=ADMIN, timeout=30
+    )
+
+
+def _comparable(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "as_of": {"position": body["as_of"]["position"]}}
+
+
+@pytest.fixture(scope="module")
+def populated(stack: LocalStack) -> int:
+    """A few dozen referrals and naloxone records; the number of referrals posted."""
+    intake = stack.url("intake")
+    bodies = [referral() for _ in range(14)] + [social_contact() for _ in range(12)]
+    bodies += [community() for _ in range(3)]
+    for body in bodies:
+        assert httpx.post(f"{intake}/referrals", json=body, headers=ADMIN).status_code == 201
+    distribution = {"channel": "jail_vending", "kits": 25, "distributed_on": "2022-03-01"}
+    assert (
+        httpx.post(f"{intake}/naloxone/distributions", json=distribution, headers=ADMIN).status_code
+        == 201
+    )
+
+    async def settled() -> bool:
+        """Reporting has applied everything: its position stopped moving."""
+        before = _report(stack, "referrals-by-site", audience="internal").json()["as_of"]
+        await asyncio.sleep(1.5)
+        after = _report(stack, "referrals-by-site", audience="internal").json()["as_of"]
+        return before["position"] == after["position"] > 0
+
+    asyncio.run(eventually(settled, timeout_s=60))
+    return len(bodies)
+
+
+def test_every_report_in_every_format(stack: LocalStack, populated: int) -> None:
+    for name in REPORTS:
+        body = _report(stack, name).json()
+        assert body["report"] == name and body["audience"] == "public"
+        assert {"from", "to", "as_of", "cells"} <= set(body)
+        assert body["as_of"]["position"] > 0
+        csv = _report(stack, name, format="csv")
+        assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+        assert csv.text.splitlines()[0].endswith("measure,value,note")
+        page = _report(stack, name, format="html")
+        assert page.status_code == 200 and "<table" in page.text
+    assert _report(stack, "no-such-report").status_code == 404
+    assert (
+        _report(
+            stack, "referrals-by-site", **{"from": "2024-02-01", "to": "2024-01-01"}
+        ).status_code
+        == 422
+    )
+
+
+def test_internal_reports_need_an_evaluator_or_admin(stack: LocalStack, populated: int) -> None:
+    url = f"{stack.url('reporting')}/reports/demographics"
+    assert httpx.get(url, params={"audience": "internal"}).status_code == 401
+    police = bearer(stack, Role.law_enforcement, "lapd")
+    assert httpx.get(url, params={"audience": "internal"}, headers=police).status_code == 403
+    evaluator = bearer(stack, Role.evaluator, "usc-keck")
+    assert httpx.get(url, params={"audience": "internal"}, headers=evaluator).status_code == 200
+    assert httpx.get(url).status_code == 200  # public: no token needed
+
+
+def test_rebuild_equals_the_live_projection(stack: LocalStack, populated: int) -> None:
+    live = {name: _comparable(_report(stack, name, audience="internal").json()) for name in REPORTS}
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "reporting", "rebuild"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rebuilt:" in result.stdout
+    rebuilt = {
+        name: _comparable(_report(stack, name, audience="internal").json()) for name in REPORTS
+    }
+    assert rebuilt == live
