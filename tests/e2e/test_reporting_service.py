@@ -56,7 +56,7 @@ def populated(stack: LocalStack) -> int:
         before = _report(stack, "referrals-by-site", audience="internal").json()["as_of"]
         await asyncio.sleep(1.5)
         after = _report(stack, "referrals-by-site", audience="internal").json()["as_of"]
-        return before["position"] == after["position"] > 0
+        return bool(before["position"] == after["position"] > 0)
 
     asyncio.run(eventually(settled, timeout_s=60))
     return len(bodies)

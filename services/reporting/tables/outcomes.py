@@ -1,20 +1,110 @@
-"""The outcome evaluation: its model comes with the evaluation issue; until then, said so."""
+"""The outcome evaluation (reports.md "Outcome model"): AOR and 95% CI of LEAD vs comparison.
+
+Subjects are the cohort members whose index date lies in the scope's period. They are observed
+up to ``as_of``: today, or the period's end when it is earlier (a report for a past period reads
+as it would have at that period's end; a future end cannot be observed yet). A window counts only
+the subjects observed for all of it.
+
+Cells per outcome x window: ``aor``, ``ci_low``, ``ci_high`` (``None`` with the reason as its
+note when no number can be given) and ``subjects_lead``, ``subjects_comparison`` (people observed
+for the window). The subject counts bind no sum, so primary suppression (1-10 -> ``<11``) is
+enough for them. The model is fitted only when each cohort has at least 11 subjects observed
+(for every audience); otherwise the row's note is ``suppressed: fewer than 11 subjects``, so an
+estimate resting on a small cell is never shown.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.platform.db import Connection
-from services.reporting.domain import Cell
+from services.reporting.domain import Cell, Measure
+from services.reporting.domain.evaluation import (
+    MIN_SUBJECTS,
+    OUTCOMES,
+    WINDOWS,
+    Contact,
+    Spell,
+    Subject,
+    evaluate,
+)
 from services.reporting.tables.base import ReportTable, Scope
 
-OUTCOMES = ("misdemeanor_arrest", "felony_arrest", "felony_case_filed", "probation")
-WINDOWS = (6, 12)
+__all__ = ["OUTCOMES", "WINDOWS", "as_of_date", "outcomes"]
+
+_MEMBERS = """
+SELECT subject_id::text AS subject_id, cohort, index_date, age, gender, ethnicity,
+       prior_arrests_12mo
+  FROM cohort_members
+ WHERE ($1::date IS NULL OR index_date >= $1) AND ($2::date IS NULL OR index_date <= $2)
+ ORDER BY subject_id
+"""
+_CONTACTS = """
+SELECT c.subject_id::text AS subject_id, c.kind, c.occurred_on
+  FROM justice_contacts c
+  JOIN cohort_members m USING (subject_id)
+ WHERE ($1::date IS NULL OR m.index_date >= $1) AND ($2::date IS NULL OR m.index_date <= $2)
+   AND c.occurred_on > m.index_date AND c.occurred_on <= $3
+ ORDER BY c.subject_id, c.occurred_on, c.kind
+"""
+_SPELLS = """
+SELECT s.subject_id::text AS subject_id, s.start_on, s.end_on
+  FROM probation_spells s
+  JOIN cohort_members m USING (subject_id)
+ WHERE ($1::date IS NULL OR m.index_date >= $1) AND ($2::date IS NULL OR m.index_date <= $2)
+   AND s.end_on > m.index_date AND s.start_on <= $3
+ ORDER BY s.subject_id, s.start_on, s.end_on
+"""
+
+
+def as_of_date(scope: Scope, today: date | None = None) -> date:
+    """The day subjects are observed up to: today, or the period's end when that is earlier."""
+    today = today or date.today()
+    end = scope.period.end
+    return min(end, today) if end is not None else today
 
 
 async def outcomes(conn: Connection, scope: Scope) -> ReportTable:
-    table = ReportTable("outcomes", note="the outcome model is not yet available")
-    for outcome in OUTCOMES:
-        for window in WINDOWS:
-            dims: dict[str, str | int] = {"outcome": outcome, "window": window}
-            for measure in ("aor", "ci_low", "ci_high"):
-                table.cells.append(Cell(dims, measure, None, "not yet available"))
+    start, end = scope.period.start, scope.period.end
+    as_of = as_of_date(scope)
+    members = await conn.fetch(_MEMBERS, start, end)
+    contacts = await conn.fetch(_CONTACTS, start, end, as_of)
+    spells = await conn.fetch(_SPELLS, start, end, as_of)
+    results = evaluate(
+        [
+            Subject(
+                r["subject_id"],
+                r["cohort"],
+                r["index_date"],
+                r["age"],
+                r["gender"],
+                r["ethnicity"],
+                r["prior_arrests_12mo"],
+            )
+            for r in members
+        ],
+        [Contact(r["subject_id"], r["kind"], r["occurred_on"]) for r in contacts],
+        [Spell(r["subject_id"], r["start_on"], r["end_on"]) for r in spells],
+        as_of,
+        min_subjects=MIN_SUBJECTS,
+    )
+    table = ReportTable(
+        "outcomes",
+        note=(
+            f"subjects observed through {as_of.isoformat()}; AOR of LEAD vs comparison adjusted"
+            " for age, prior arrests (12 months), gender and ethnicity; estimates shown only"
+            f" when each cohort has at least {MIN_SUBJECTS} subjects observed"
+        ),
+    )
+    for result in results:
+        dims: dict[str, str | int] = {"outcome": result.outcome, "window": result.window}
+        estimates: tuple[tuple[Measure, float | None], ...] = (
+            ("aor", result.aor),
+            ("ci_low", result.ci_low),
+            ("ci_high", result.ci_high),
+        )
+        for measure, value in estimates:
+            table.cells.append(Cell(dims, measure, value, result.reason))
+        table.count(dims, result.subjects_lead, "subjects_lead")
+        table.count(dims, result.subjects_comparison, "subjects_comparison")
     return table
