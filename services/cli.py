@@ -128,6 +128,20 @@ def reporting_rebuild() -> None:
     asyncio.run(run())
 
 
+@app.command("export")
+def export(
+    to: Annotated[Path, typer.Option("--to", help="directory for the Parquet files")],
+) -> None:
+    """Write the de-identified warehouse fact tables as Parquet (incremental, idempotent)."""
+    from services.reporting.export import export_parquet
+
+    dsn = get_settings().database_url_for("reporting")
+    summary = asyncio.run(export_parquet(dsn, to))
+    for table in summary.tables:
+        state = "written" if table.written else "unchanged"
+        console.print(f"{table.file}: {table.rows} rows, position {table.max_position} ({state})")
+
+
 @schema_app.command("export")
 def schema_export(directory: Path) -> None:
     """Write one JSON Schema per event, and the services' AsyncAPI document."""

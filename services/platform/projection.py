@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from aiokafka import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
@@ -59,6 +59,13 @@ class Projection(Protocol):
     def topics(self) -> Sequence[str]: ...
 
     async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None: ...
+
+
+@runtime_checkable
+class SettlesBatches(Protocol):
+    """A projection with work to do once per batch, in the batch's transaction."""
+
+    async def batch_applied(self, conn: Connection) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,8 @@ class ProjectionRunner:
                 except Exception as error:
                     rejected.append(Rejected(record, str(error), type(error).__name__))
             await self._record_positions(conn, decoded, highwaters)
+            if applied and isinstance(self.projection, SettlesBatches):
+                await self.projection.batch_applied(conn)
         return applied, duplicates
 
     async def _claim(

@@ -5,8 +5,6 @@ Each row carries the projection position (events applied so far) at which it was
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from events.payloads import (
     AbeyanceEnded,
     AbeyanceExpired,
@@ -28,8 +26,9 @@ from events.registry import DecodedEvent
 from events.topics import ABEYANCE_EVENTS, EVALUATION_EVENTS, OEND_EVENTS, REFERRAL_EVENTS
 from services.platform.db import Connection
 from services.platform.projection import Source
+from services.reporting.calendar import PROGRAM_ZONE
+from services.reporting.facts import publish_changed_facts
 
-PROGRAM_ZONE = ZoneInfo("America/Los_Angeles")
 TOPICS = (REFERRAL_EVENTS, ABEYANCE_EVENTS, OEND_EVENTS, EVALUATION_EVENTS)
 
 
@@ -42,6 +41,12 @@ class ReportingProjection:
             "UPDATE projection_position SET position = position + 1 RETURNING position"
         )
         await apply_event(conn, event.payload, position, str(event.envelope.event_id))
+
+    async def batch_applied(self, conn: Connection) -> None:
+        """Queue the fact rows this batch changed for the warehouse topic (same transaction)."""
+        published: int = await conn.fetchval("SELECT facts_published FROM projection_position")
+        upto = await publish_changed_facts(conn, published)
+        await conn.execute("UPDATE projection_position SET facts_published = $1", upto)
 
 
 async def apply_event(
