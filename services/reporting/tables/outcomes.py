@@ -1,9 +1,9 @@
 """The outcome evaluation (reports.md "Outcome model"): AOR and 95% CI of LEAD vs comparison.
 
 Subjects are the cohort members whose index date lies in the scope's period. They are observed
-up to ``as_of``: today, or the period's end when it is earlier (a report for a past period reads
-as it would have at that period's end; a future end cannot be observed yet). A window counts only
-the subjects observed for all of it.
+up to ``as_of``: today in the program's time zone, or the period's end when that is earlier (a
+report for a past period reads as it would have at that period's end; a future end cannot be
+observed yet). A window counts only the subjects observed for all of it.
 
 Cells per outcome x window: ``aor``, ``ci_low``, ``ci_high`` (``None`` with the reason as its
 note when no number can be given) and ``subjects_lead``, ``subjects_comparison`` (people observed
@@ -15,9 +15,10 @@ estimate resting on a small cell is never shown.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from services.platform.db import Connection
+from services.reporting.calendar import PROGRAM_ZONE
 from services.reporting.domain import Cell, Measure
 from services.reporting.domain.evaluation import (
     MIN_SUBJECTS,
@@ -58,8 +59,9 @@ SELECT s.subject_id::text AS subject_id, s.start_on, s.end_on
 
 
 def as_of_date(scope: Scope, today: date | None = None) -> date:
-    """The day subjects are observed up to: today, or the period's end when that is earlier."""
-    today = today or date.today()
+    """The day subjects are observed up to: today in the program's time zone (as the warehouse
+    feed's default), or the period's end when that is earlier."""
+    today = today or datetime.now(PROGRAM_ZONE).date()
     end = scope.period.end
     return min(end, today) if end is not None else today
 
