@@ -1,0 +1,348 @@
+"""Send a simulation plan to a running stack, as the partners would: HTTP and the inbound topic.
+
+Actions go out in the plan's (chronological) order with up to ``concurrency`` in flight; the
+actions of one referral or evaluation subject go strictly one after the other, each after the
+previous one was answered (a case event needs its referral's id). Inbound submissions are
+published to ``lead.inbound.referrals``; their referral ids are read from intake's record of the
+submission (``idempotency_keys``, caller ``inbound:<agency>``, key = ``submission_id``).
+
+Every HTTP write carries an ``Idempotency-Key`` derived from the seed, the scale and the action,
+and every submission a stable ``submission_id``: running the same simulation again (after a crash,
+say) records nothing twice, provided it uses the same tokens (``token_file``), since intake keys
+idempotency by caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from events.topics import INBOUND_REFERRALS
+from services.platform.auth import Role, store_token
+from services.platform.db import create_pool, ensure_database_exists, migrate
+from services.platform.runtime import platform_migrations
+from services.platform.settings import SERVICE_PORTS, Settings, with_database
+from services.simulation.plan import Action, Plan, build_plan
+from services.tokens import create_token
+
+Progress = Callable[[int, int], None]
+CASE_EVENTS = frozenset({"assessment", "care_plan", "status", "withdrawal"})
+_EXPECTED_STATUS = {kind: 202 for kind in CASE_EVENTS}
+_RETRIES = 4
+
+
+class SimulationError(RuntimeError):
+    """An action intake refused or never recorded; the message names the action (no identities)."""
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    seed: int
+    scale: float
+    actions: int
+    referrals: int
+    inbound_referrals: int
+    re_referrals: int
+    """Referrals intake recognised as re-referrals (``expected_re_referrals`` planned)."""
+    expected_re_referrals: int
+    case_events: int
+    naloxone_distributions: int
+    naloxone_uses: int
+    cohort_members: int
+    justice_contacts: int
+    probation_spells: int
+    seconds: float
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+async def _register(settings: Settings, token: str, role: Role, agency: str) -> None:
+    """Store an existing token again in every service (idempotent)."""
+    for service in SERVICE_PORTS:
+        dsn = settings.database_url_for(service)
+        await ensure_database_exists(dsn)
+        pool = await create_pool(dsn, min_size=1, max_size=1)
+        try:
+            await migrate(pool, platform_migrations())
+            await store_token(pool, token, role, agency)
+        finally:
+            await pool.close()
+
+
+async def simulation_tokens(
+    settings: Settings, needed: set[tuple[str, str]], token_file: Path | None = None
+) -> dict[tuple[str, str], str]:
+    """A bearer token per (role, agency); kept in ``token_file`` (mode 600) when one is given."""
+    kept = _load_tokens(token_file)
+    tokens: dict[tuple[str, str], str] = {}
+    for role, agency in sorted(needed):
+        name = f"{role}/{agency}"
+        if name in kept:
+            await _register(settings, kept[name], Role(role), agency)
+        else:
+            kept[name] = await create_token(settings, Role(role), agency)
+        tokens[(role, agency)] = kept[name]
+    if token_file is not None:
+        _save_tokens(token_file, kept)
+    return tokens
+
+
+def _load_tokens(token_file: Path | None) -> dict[str, str]:
+    if token_file is None or not token_file.exists():
+        return {}
+    kept: dict[str, str] = json.loads(token_file.read_text())
+    return kept
+
+
+def _save_tokens(token_file: Path, kept: dict[str, str]) -> None:
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump(kept, out, indent=2, sort_keys=True)
+
+
+# --- inbound submissions --------------------------------------------------------------------
+
+
+class _InboundResolver:
+    """Finds the referral id intake gave each published submission (polls intake's database)."""
+
+    def __init__(self, pool: asyncpg.Pool, timeout_s: float) -> None:
+        self._pool = pool
+        self._timeout_s = timeout_s
+        self._pending: dict[tuple[str, str], tuple[asyncio.Future[dict[str, Any]], float]] = {}
+
+    def expect(self, agency: str, submission_id: str) -> asyncio.Future[dict[str, Any]]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[(f"inbound:{agency}", submission_id)] = (future, time.monotonic())
+        return future
+
+    async def run(self) -> None:
+        while True:
+            if self._pending:
+                await self._poll()
+            await asyncio.sleep(0.05)
+
+    async def _poll(self) -> None:
+        callers = sorted({caller for caller, _ in self._pending})
+        keys = [key for _, key in self._pending]
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT caller, key, response FROM idempotency_keys"
+                " WHERE caller = ANY($1::text[]) AND key = ANY($2::text[])",
+                callers,
+                keys,
+            )
+        for row in rows:
+            entry = self._pending.pop((row["caller"], row["key"]), None)
+            if entry is not None and not entry[0].done():
+                response = row["response"]
+                entry[0].set_result(json.loads(response) if isinstance(response, str) else response)
+        now = time.monotonic()
+        for pending_key, (future, since) in list(self._pending.items()):
+            if now - since > self._timeout_s and not future.done():
+                del self._pending[pending_key]
+                future.set_exception(
+                    SimulationError(
+                        f"intake did not record inbound submission {pending_key[1]} within"
+                        f" {self._timeout_s:.0f} s (rejected? see lead.inbound.rejected)"
+                    )
+                )
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Feed:
+    plan: Plan
+    client: httpx.AsyncClient
+    tokens: dict[tuple[str, str], str]
+    producer: AIOKafkaProducer | None
+    resolver: _InboundResolver | None
+    progress: Progress | None
+    slots: asyncio.Semaphore
+    ids: dict[str, str] = field(default_factory=dict)
+    re_referrals: int = 0
+    done: int = 0
+
+    def key(self, action: Action) -> str:
+        return f"lead-sim/{self.plan.seed}/{self.plan.scale:g}/{action.name}"
+
+    async def run(self, action: Action) -> None:
+        """Send one action (holding a slot, released by the caller's ``acquire``)."""
+        released = False
+        try:
+            if action.channel == "inbound":
+                future = await self._publish(action)
+                self.slots.release()
+                released = True
+                answer = await future
+            else:
+                answer = await self._post(action)
+        finally:
+            if not released:
+                self.slots.release()
+        if action.creates_chain and action.chain is not None:
+            self.ids[action.chain] = str(answer.get("referral_id") or answer["subject_id"])
+        if action.kind == "referral" and answer.get("is_re_referral"):
+            self.re_referrals += 1
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, len(self.plan.actions))
+
+    async def _publish(self, action: Action) -> asyncio.Future[dict[str, Any]]:
+        assert self.producer is not None and self.resolver is not None
+        submission = str(action.body["submission_id"])
+        future = self.resolver.expect(action.agency, submission)
+        await self.producer.send_and_wait(
+            INBOUND_REFERRALS,
+            value=json.dumps(action.body).encode(),
+            key=submission.encode(),
+        )
+        return future
+
+    async def _post(self, action: Action) -> dict[str, Any]:
+        path, body = action.path, dict(action.body)
+        if action.chain is not None and not action.creates_chain:
+            chain_id = self.ids[action.chain]
+            if "{id}" in path:
+                path = path.replace("{id}", chain_id)
+            else:
+                body = {"subject_id": chain_id, **body}
+        headers = {
+            "Authorization": f"Bearer {self.tokens[(action.role, action.agency)]}",
+            "Idempotency-Key": self.key(action),
+        }
+        expected = _EXPECTED_STATUS.get(action.kind, 201)
+        for attempt in range(_RETRIES):
+            try:
+                response = await self.client.post(path, json=body, headers=headers)
+            except httpx.TransportError as error:
+                if attempt == _RETRIES - 1:
+                    raise SimulationError(f"{action.name}: intake unreachable: {error}") from error
+            else:
+                if response.status_code == expected:
+                    answer: dict[str, Any] = response.json()
+                    return answer
+                if response.status_code < 500 or attempt == _RETRIES - 1:
+                    raise SimulationError(
+                        f"{action.name} ({action.kind}): intake answered"
+                        f" {response.status_code}: {response.text[:500]}"
+                    )
+            await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def feed(self) -> None:
+        """Every action, in plan order; one chain's actions one after another."""
+        last: dict[str, asyncio.Task[None]] = {}
+        async with asyncio.TaskGroup() as group:
+            for action in self.plan.actions:
+                before = last.get(action.chain) if action.chain else None
+                if before is not None and not before.done():
+                    await asyncio.wait([before])
+                if before is not None and before.done() and before.exception() is not None:
+                    break  # the task group raises it
+                await self.slots.acquire()
+                task = group.create_task(self.run(action))
+                if action.chain is not None:
+                    last[action.chain] = task
+
+
+async def run_simulation(
+    intake_url: str,
+    kafka_bootstrap: str,
+    database_url: str,
+    *,
+    seed: int = 2017,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    concurrency: int = 8,
+    token_file: Path | None = None,
+    today: date | None = None,
+    inbound_timeout_s: float = 120.0,
+) -> SimulationSummary:
+    """Feed the simulated LA County history (``build_plan(seed, scale)``) through intake.
+
+    ``progress(done, total)`` is called after each action. ``token_file`` keeps the bearer
+    tokens the simulation creates, so that a re-run reuses them (and so records nothing twice).
+    Raises ``SimulationError`` when intake refuses an action or never records a submission.
+    """
+    started = time.monotonic()
+    plan = build_plan(seed, scale, today=today or date.today())
+    settings = Settings(database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+    needed = {(a.role, a.agency) for a in plan.actions if a.channel == "http"}
+    tokens = await simulation_tokens(settings, needed, token_file)
+    inbound = any(a.channel == "inbound" for a in plan.actions)
+    if progress is not None:
+        progress(0, len(plan.actions))
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        with_database(database_url, "lead_intake"), min_size=1, max_size=2
+    )
+    producer: AIOKafkaProducer | None = None
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    try:
+        if inbound:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=kafka_bootstrap,
+                client_id="lead-simulation",
+                acks="all",
+                enable_idempotence=False,
+                linger_ms=5,
+            )
+            await producer.start()
+        resolver = _InboundResolver(pool, inbound_timeout_s)
+        async with httpx.AsyncClient(base_url=intake_url, timeout=30, limits=limits) as client:
+            feed = _Feed(
+                plan=plan,
+                client=client,
+                tokens=tokens,
+                producer=producer,
+                resolver=resolver,
+                progress=progress,
+                slots=asyncio.Semaphore(concurrency),
+            )
+            polling = asyncio.create_task(resolver.run())
+            try:
+                await feed.feed()
+            finally:
+                polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+    finally:
+        if producer is not None:
+            await producer.stop()
+        await pool.close()
+    kinds = Counter(a.kind for a in plan.actions)
+    return SimulationSummary(
+        seed=seed,
+        scale=scale,
+        actions=len(plan.actions),
+        referrals=kinds["referral"],
+        inbound_referrals=sum(1 for a in plan.actions if a.channel == "inbound"),
+        re_referrals=feed.re_referrals,
+        expected_re_referrals=plan.expected_re_referrals,
+        case_events=sum(kinds[k] for k in CASE_EVENTS),
+        naloxone_distributions=kinds["naloxone_distribution"],
+        naloxone_uses=kinds["naloxone_use"],
+        cohort_members=kinds["cohort_member"],
+        justice_contacts=kinds["justice_contact"],
+        probation_spells=kinds["probation_spell"],
+        seconds=time.monotonic() - started,
+        by_kind=dict(sorted(kinds.items())),
+    )
