@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
-from events.topics import ABEYANCE_EVENTS, notices_topic
+from events.topics import ABEYANCE_EVENTS, REFERRAL_EVENTS, notices_topic
 from services.abeyance.api import router
 from services.abeyance.keeper import Keeper
+from services.abeyance.lag import LagProbe
 from services.abeyance.projection import CONSUMER_NAME, ReferralEvents
 from services.abeyance.scheduler import run_scheduler
 from services.platform.db import Migration, migrations_in
@@ -39,7 +40,8 @@ def keeper_for(settings: Settings) -> Keeper:
 async def scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     keeper = keeper_for(runtime.settings)
     interval = runtime.settings.abeyance_tick_seconds
-    await run_scheduler(runtime.pool, keeper, CONSUMER, interval, stop)
+    probe = LagProbe(runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER)
+    await run_scheduler(runtime.pool, keeper, CONSUMER, interval, stop, probe)
 
 
 def spec(settings: Settings) -> ServiceSpec:

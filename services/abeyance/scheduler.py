@@ -26,6 +26,7 @@ from uuid import UUID
 
 from services.abeyance.domain import DeadlineReached
 from services.abeyance.keeper import Keeper
+from services.abeyance.lag import LagProbe
 from services.platform.db import Connection, Pool
 from services.platform.logging import get_logger
 
@@ -111,10 +112,34 @@ async def _fire(
 
 
 async def run_scheduler(
-    pool: Pool, keeper: Keeper, consumer: str, interval_s: float, stop: asyncio.Event
+    pool: Pool,
+    keeper: Keeper,
+    consumer: str,
+    interval_s: float,
+    stop: asyncio.Event,
+    probe: LagProbe | None = None,
+) -> None:
+    if probe is not None:
+        await probe.start(pool)
+    try:
+        await _tick_until(stop, pool, keeper, consumer, interval_s, probe)
+    finally:
+        if probe is not None:
+            await probe.stop()
+
+
+async def _tick_until(
+    stop: asyncio.Event,
+    pool: Pool,
+    keeper: Keeper,
+    consumer: str,
+    interval_s: float,
+    probe: LagProbe | None,
 ) -> None:
     while not stop.is_set():
         try:
+            if probe is not None:
+                await probe.refresh(pool)
             while await fire_due_timers(pool, keeper, consumer):
                 pass
         except Exception as error:
