@@ -69,11 +69,53 @@ def stack() -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Start the stack, send a referral through intake, show it at abeyance and reporting."""
+def demo(
+    out: Annotated[Path, typer.Option(help="where the HTML report and Parquet files go")] = Path(
+        "out"
+    ),
+    seed: int = 2017,
+    scale: float = 1.0,
+) -> None:
+    """The whole system on the LA County history: stack, simulation, reports, outputs, stop."""
     from services.demo import run_demo
 
-    run_demo(console)
+    if not run_demo(console, out, seed, scale):
+        raise typer.Exit(1)
+
+
+@app.command()
+def simulate(
+    seed: Annotated[int, typer.Option(help="same seed, same history")] = 2017,
+    scale: Annotated[float, typer.Option(help="1.0 = the published program's size")] = 1.0,
+    intake_url: Annotated[str, typer.Option(help="intake's base URL")] = "http://127.0.0.1:8001",
+    token_file: Annotated[Path, typer.Option(help="keeps the tokens for idempotent re-runs")] = (
+        Path("out/simulation-tokens.json")
+    ),
+) -> None:
+    """Feed the seeded synthetic LA County history through a running intake service."""
+    from rich.progress import Progress
+
+    from services.simulation import run_simulation
+
+    settings = get_settings()
+    with Progress(console=console) as bar:
+        task = bar.add_task("feeding the history through intake", total=None)
+        summary = asyncio.run(
+            run_simulation(
+                intake_url,
+                settings.kafka_bootstrap,
+                settings.database_url,
+                seed=seed,
+                scale=scale,
+                token_file=token_file,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    console.print(
+        f"{summary.referrals} referrals ({summary.inbound_referrals} inbound),"
+        f" {summary.case_events} case events, {summary.cohort_members} evaluation subjects"
+        f" in {summary.seconds:.0f} s"
+    )
 
 
 @token_app.command("create")

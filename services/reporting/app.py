@@ -9,6 +9,7 @@ from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
 from services.reporting.api import router
+from services.reporting.page import router as page_router
 from services.reporting.projection import ReportingProjection
 
 
@@ -27,4 +28,5 @@ SPEC = ServiceSpec(
 def create_app(settings: Settings) -> FastAPI:
     app = create_service_app(ServiceRuntime(SPEC, settings))
     app.include_router(router)
+    app.include_router(page_router)
     return app

@@ -74,7 +74,7 @@ def _label(value: object) -> str:
     return str(value).replace("_", " ").replace("-", " ")
 
 
-def _placement(cell: Cell, columns: str) -> tuple[tuple[tuple[str, object], ...], object]:
+def placement(cell: Cell, columns: str) -> tuple[tuple[tuple[str, object], ...], object]:
     """The row (other dimensions, and the measure unless it is n or %) and the column."""
     dims: dict[str, object] = dict(cell.dims)
     if columns == "measure":
@@ -90,7 +90,7 @@ def html_table(cells: Sequence[Cell], columns: str, caption: str = "") -> str:
     column_values: list[object] = []
     rows: dict[tuple[tuple[str, object], ...], dict[object, dict[str, Cell]]] = {}
     for cell in cells:
-        row, column = _placement(cell, columns)
+        row, column = placement(cell, columns)
         if column not in column_values:
             column_values.append(column)
         rows.setdefault(row, {}).setdefault(column, {})[cell.measure] = cell
