@@ -12,10 +12,10 @@ import asyncpg
 import httpx
 import pytest
 
-from services.demo import SYNTHETIC_REFERRAL
 from services.platform.settings import with_database
 from services.platform.stack import LocalStack
 from tests.e2e.conftest import ADMIN
+from tests.e2e.intake_support import referral
 from tests.integration.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,7 @@ async def test_a_referral_is_stored_published_and_recorded_by_both_consumers(
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.post(
-            f"{stack.url('intake')}/referrals", json=SYNTHETIC_REFERRAL, headers=ADMIN
+            f"{stack.url('intake')}/referrals", json=referral(), headers=ADMIN
         )
         assert response.status_code == 201, response.text
         referral_id = response.json()["referral_id"]
@@ -86,9 +86,9 @@ async def test_every_service_answers_health_ready_and_metrics(stack: LocalStack)
 async def test_writes_need_a_token(stack: LocalStack) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         url = f"{stack.url('intake')}/referrals"
-        assert (await client.post(url, json=SYNTHETIC_REFERRAL)).status_code == 401
+        assert (await client.post(url, json=referral())).status_code == 401
         wrong = {"Authorization": "Bearer not-a-token"}
-        assert (await client.post(url, json=SYNTHETIC_REFERRAL, headers=wrong)).status_code == 401
+        assert (await client.post(url, json=referral(), headers=wrong)).status_code == 401
 
 
 def _processes_with(marker: str) -> list[int]:
@@ -106,17 +106,23 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_lead_demo_exits_0_and_leaves_no_process_behind() -> None:
+def test_lead_demo_exits_0_matches_the_published_numbers_and_leaves_no_process(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
     marker = f"LEAD_DEMO_MARKER={uuid.uuid4().hex}"
     name, value = marker.split("=")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAD_")}
     result = subprocess.run(
-        [sys.executable, "-m", "services.cli", "demo"],
+        [sys.executable, "-m", "services.cli", "demo", "--out", str(out)],
         env={**env, name: value},
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=480,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "demo finished" in result.stdout
+    assert "✗" not in result.stdout  # every published consistent number reproduced
+    assert (out / "report.html").stat().st_size > 10_000
+    assert len(list((out / "warehouse").glob("*.parquet"))) == 5
     assert _processes_with(marker) == []
