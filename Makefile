@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install test lint typecheck unit integration demo stack clean
 
-$(STAMP): pyproject.toml deploy/ensure-postgres.sh
+$(STAMP): pyproject.toml deploy/ensure-postgres.sh deploy/ensure-chromium.sh
 	bash deploy/ensure-postgres.sh
+	bash deploy/ensure-chromium.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 from matplotlib.typing import RcKeyType
 
 from services.reporting.domain import Cell
@@ -43,6 +43,7 @@ MARKER_NOTE = (
     "number withheld so that small counts cannot be worked out; neither is drawn as a bar."
 )
 NOT_AVAILABLE = "not yet available"
+EMPTY_NOTE = "No count large enough to publish yet:\neach is zero or suppressed (<11)."
 
 BLUE = "#2c5d8f"
 LIGHT_BLUE = "#9dbcdc"
@@ -201,11 +202,24 @@ def _label_bar(axes: Axes, x: float, top: float, value: float) -> None:
 
 def _finish(axes: Axes, categories: Sequence[str], top: float, ylabel: str) -> None:
     axes.set_xticks(range(len(categories)), categories)
-    axes.set_ylim(0, top * 1.18 if top > 0 else 1)
+    axes.set_ylim(0, top * 1.18 if top > 0 else 10)
     axes.set_ylabel(ylabel)
     axes.tick_params(axis="x", length=0)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     axes.yaxis.set_major_formatter("{x:,.0f}")
-    axes.margins(x=0.04)
+    axes.set_xlim(-0.55, len(categories) - 0.45)  # room for markers where no bar stands
+    if top <= 0:
+        axes.text(
+            0.5,
+            0.55,
+            EMPTY_NOTE,
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color=GREY,
+            wrap=True,
+        )
 
 
 class _Stacked:
@@ -305,7 +319,7 @@ class _Grouped:
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
 
 
-def _wrap(label: str, width: int = 16) -> str:
+def _wrap(label: str, width: int = 20) -> str:
     """A long category label on two or more lines, broken at spaces."""
     words, lines, line = label.split(), [], ""
     for word in words:

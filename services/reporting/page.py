@@ -288,7 +288,9 @@ def _section(
     anchor: str, title: str, data: ReportData, tables: list[ReportTable], content: str
 ) -> str:
     notes = "".join(
-        f"<p class='note'>{html.escape(t.note)}</p>" for t in tables if t.note is not None
+        f"<p class='note'>{html.escape(t.note[:1].upper() + t.note[1:])}.</p>"
+        for t in tables
+        if t.note
     )
     suppression = (
         "Small counts are suppressed for the public: a count from 1 to 10 is shown as "
@@ -303,7 +305,7 @@ def _section(
         )
     return (
         f"<section id='{anchor}'><h2>{html.escape(title)}</h2>"
-        f"<p class='meta'>{_when(data)}<br>{suppression}</p>{notes}{content}</section>"
+        f"<p class='meta'>{_when(data)}<br>{suppression}</p>{content}{notes}</section>"
     )
 
 
