@@ -8,14 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import StringConstraints
 
 from events.categories import AgencyCode, ParticipantStatus
 from events.registry import decode
 from services.intake import commands, identities
 from services.intake.domain import referral
 from services.intake.domain.rejections import Rejection, ValidationFailure
-from services.intake.requests import ReferralAccepted, ReferralRequest
+from services.intake.requests import Moment, ReferralAccepted, ReferralRequest
 from services.intake.requests import Request as Body
 from services.intake.writes import Decision, record
 from services.platform.audit import audit
@@ -34,7 +34,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 
 class CompletionBody(Body):
-    completed_at: AwareDatetime
+    completed_at: Moment
     case_manager_agency: AgencyCode | None = None
     """Defaults to the caller's agency (an admin must name it when the site has several)."""
 
@@ -42,11 +42,11 @@ class CompletionBody(Body):
 class StatusBody(Body):
     status: ParticipantStatus
     reason: Reason
-    changed_at: AwareDatetime
+    changed_at: Moment
 
 
 class WithdrawalBody(Body):
-    withdrew_at: AwareDatetime
+    withdrew_at: Moment
 
 
 def http_error(rejection: Rejection) -> HTTPException:

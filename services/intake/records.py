@@ -25,6 +25,7 @@ from events.payloads import (
     NaloxoneUseReported,
     ProbationSpellRecorded,
 )
+from services.intake.requests import Day
 from services.intake.requests import Request as Body
 from services.intake.writes import Decision, record, stream_version
 from services.platform.auth import Caller, Role, forbid
@@ -54,20 +55,20 @@ def _not_future(day: date, field: str) -> None:
 class DistributionBody(Body):
     channel: NaloxoneChannel
     kits: Annotated[int, Field(ge=1, le=1_000_000)]
-    distributed_on: date
+    distributed_on: Day
     doses: Annotated[int | None, Field(ge=1, le=10_000_000)] = None
 
 
 class UseBody(Body):
     channel: NaloxoneChannel
     uses: Annotated[int, Field(ge=0, le=1_000_000)]
-    reported_on: date
+    reported_on: Day
 
 
 class CohortMemberBody(Body):
     cohort: Cohort
     site: SiteCode
-    index_date: date
+    index_date: Day
     age: Annotated[int, Field(ge=0, le=130)]
     gender: Gender
     ethnicity: Ethnicity
@@ -78,13 +79,13 @@ class CohortMemberBody(Body):
 class JusticeContactBody(Body):
     subject_id: UUID
     kind: JusticeContactKind
-    occurred_on: date
+    occurred_on: Day
 
 
 class ProbationSpellBody(Body):
     subject_id: UUID
-    start_on: date
-    end_on: date
+    start_on: Day
+    end_on: Day
 
 
 def _new(event: Any, day: date, answer: dict[str, Any], record_type: str) -> Decision:

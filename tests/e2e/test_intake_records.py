@@ -69,3 +69,13 @@ def test_justice_contacts_need_a_known_subject(stack: LocalStack) -> None:
     unknown = {**contact, "subject_id": "00000000-0000-4000-8000-000000000000"}
     missing = httpx.post(f"{base}/evaluation/justice-contacts", json=unknown, headers=evaluator)
     assert missing.status_code == 404
+
+
+def test_dates_outside_the_program_lifetime_are_refused(stack: LocalStack) -> None:
+    oend = _token(stack, Role.oend, "dph-sapc")
+    url = f"{stack.url('intake')}/naloxone/distributions"
+    for day in ("0001-01-01", "1899-12-31"):
+        body = {"channel": "jail_vending", "kits": 1, "distributed_on": day}
+        response = httpx.post(url, json=body, headers=oend)
+        assert response.status_code == 422, response.text
+        assert ["body", "distributed_on"] in [e["loc"] for e in response.json()["detail"]]

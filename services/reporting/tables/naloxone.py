@@ -17,7 +17,8 @@ _DISTRIBUTED = """
 SELECT channel, extract(year FROM distributed_on)::int AS year, distributed_on >= $3 AS la50k,
        sum(kits)::bigint AS kits, sum(doses)::bigint AS doses
   FROM naloxone_distributions
- WHERE ($1::date IS NULL OR distributed_on >= $1) AND ($2::date IS NULL OR distributed_on <= $2)
+ WHERE isfinite(distributed_on)
+   AND ($1::date IS NULL OR distributed_on >= $1) AND ($2::date IS NULL OR distributed_on <= $2)
  GROUP BY 1, 2, 3
 """
 _USES = """
