@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -156,6 +157,7 @@ class LocalStack:
         if self._postgres is not None:
             self._postgres.stop()
             self._postgres = None
+        shutil.rmtree(self._logdir, ignore_errors=True)
 
     def __enter__(self) -> Self:
         return self.start()
