@@ -10,14 +10,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
-from events.categories import AgencyCode, ParticipantStatus
+from events.categories import AgencyCode, Ethnicity, Gender, ParticipantStatus
+from events.payloads import DemographicsRecorded
 from events.registry import decode
 from services.intake import commands, identities
 from services.intake.domain import referral
 from services.intake.domain.rejections import Rejection, ValidationFailure
 from services.intake.requests import Moment, ReferralAccepted, ReferralRequest
 from services.intake.requests import Request as Body
-from services.intake.writes import Decision, record
+from services.intake.writes import Decision, record, stream_version
 from services.platform.audit import audit
 from services.platform.auth import Caller, Role, forbid
 from services.platform.db import Connection
@@ -182,6 +183,38 @@ async def record_withdrawal(
     await _check_case_manager(request, caller, referral_id)
     command = referral.RecordWithdrawal(referral_id, body.withdrew_at)
     return await _case_event(request, caller, body, command, body.withdrew_at)
+
+
+class DemographicsBody(Body):
+    gender: Gender
+    ethnicity: Ethnicity
+    recorded_at: Moment | None = None
+    """When the participant reported them (default: now)."""
+
+
+@router.post("/referrals/{referral_id}/demographics", status_code=202)
+async def record_demographics(
+    referral_id: UUID,
+    body: DemographicsBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+) -> JSONResponse:
+    """Self-reported gender and ethnicity of the referral's participant (``unknown`` allowed)."""
+    await _check_case_manager(request, caller, referral_id)
+
+    async def decide(conn: Connection) -> Decision:
+        state, _ = await commands.load_referral(conn, referral_id)
+        assert state.participant_id is not None  # the referral exists (checked above)
+        event = DemographicsRecorded(
+            participant_id=state.participant_id, gender=body.gender, ethnicity=body.ethnicity
+        )
+        stream = f"participant-{state.participant_id}"
+        version = await stream_version(conn, stream)
+        at = body.recorded_at or datetime.now(UTC)
+        answer = {"referral_id": str(referral_id), "accepted": True}
+        return Decision(stream, version, [event], at, 202, answer, "participant")
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
 
 
 @router.get("/referrals/{referral_id}")

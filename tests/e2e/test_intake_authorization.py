@@ -160,6 +160,7 @@ ENDPOINTS = [
     _case("care_plan", "POST", "/care-plan", COMPLETED, 202),
     _case("status", "POST", "/status", STATUS, 202),
     _case("withdrawal", "POST", "/withdrawal", WITHDRAWAL, 202),
+    _case("demographics", "POST", "/demographics", {"gender": "other", "ethnicity": "other"}, 202),
     _case("read_referral", "GET", "", None, 200),
     _case("read_history", "GET", "/history", None, 200),
     Endpoint(
@@ -279,6 +280,7 @@ def test_the_matrix_covers_every_endpoint_and_caller() -> None:
         ("POST", "/referrals/{referral_id}/care-plan"),
         ("POST", "/referrals/{referral_id}/status"),
         ("POST", "/referrals/{referral_id}/withdrawal"),
+        ("POST", "/referrals/{referral_id}/demographics"),
         ("GET", "/referrals/{referral_id}"),
         ("GET", "/referrals/{referral_id}/history"),
         ("POST", "/naloxone/distributions"),

@@ -219,3 +219,16 @@ def test_inbound_topic_accepts_good_submissions_and_rejects_bad_ones(stack: Loca
     assert asyncio.run(intake_count(stack, "SELECT count(*) FROM referral_view")) == (
         views_before + 2
     )
+
+
+def test_case_managers_record_self_reported_demographics(stack: LocalStack) -> None:
+    chpla = bearer(stack, Role.case_manager, "chpla")
+    hopics = bearer(stack, Role.case_manager, "hopics")
+    rid = post(stack, "/referrals", referral(gender=None, ethnicity=None), ADMIN).json()[
+        "referral_id"
+    ]
+    body = {"gender": "trans_woman", "ethnicity": "latinx"}
+    assert post(stack, f"/referrals/{rid}/demographics", body, hopics).status_code == 403
+    bad = post(stack, f"/referrals/{rid}/demographics", {"gender": "x"}, chpla)
+    assert bad.status_code == 422
+    assert post(stack, f"/referrals/{rid}/demographics", body, chpla).status_code == 202

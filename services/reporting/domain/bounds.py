@@ -73,26 +73,57 @@ def _eliminate(row: Equation[K], pivot: Equation[K], var: K) -> Equation[K]:
     return ({k: c for k, c in coefs.items() if c}, row[1] - factor * pivot[1])
 
 
-def _narrow(equation: Equation[K], bounds: dict[K, Bounds]) -> bool:
-    """Narrow the unknowns of one equation in place; True if any range changed."""
-    coefs, rhs = equation
-    terms = list(coefs.items())
+FloatEquation = tuple[tuple[tuple[K, float], ...], float]
+_EPSILON = 1e-9
+
+
+def _as_floats(eqs: Sequence[Equation[K]]) -> list[FloatEquation[K]]:
+    """Narrowing in floats: the exact work (elimination) is done; ranges are rounded inwards
+    to integers with a tolerance, so float error cannot pin a count the fractions would not."""
+    return [(tuple((k, float(c)) for k, c in coefs.items()), float(rhs)) for coefs, rhs in eqs]
+
+
+def _spread(
+    terms: Sequence[tuple[K, float]], bounds: Mapping[K, Bounds]
+) -> tuple[list[float], list[float]]:
+    lows, highs = [], []
+    for key, coef in terms:
+        lo, hi = bounds[key]
+        a, b = coef * lo, coef * hi
+        lows.append(min(a, b))
+        highs.append(max(a, b))
+    return lows, highs
+
+
+def _without(total: float, infinite: int, own: float) -> float:
+    """The sum of the other terms' ends, given the sum of finite ends and the infinite count."""
+    if math.isinf(own):
+        infinite -= 1
+        own = 0.0
+    if infinite > 0:
+        return math.inf
+    return total - own
+
+
+def _narrow(equation: FloatEquation[K], bounds: dict[K, Bounds]) -> bool:
+    """Narrow the unknowns of one equation in place (linear time); True if any range changed."""
+    terms, rhs = equation
+    lows, highs = _spread(terms, bounds)
+    low_sum = sum(x for x in lows if math.isfinite(x))
+    high_sum = sum(x for x in highs if math.isfinite(x))
+    low_inf = sum(1 for x in lows if not math.isfinite(x))
+    high_inf = sum(1 for x in highs if not math.isfinite(x))
     changed = False
-    for i, (key, coef) in enumerate(terms):
-        low: Fraction | float = Fraction(0)
-        high: Fraction | float = Fraction(0)
-        for j, (other, c) in enumerate(terms):
-            if i != j:
-                lo, hi = bounds[other]
-                low += c * lo if c > 0 else c * hi
-                high += c * hi if c > 0 else c * lo
-        ends = ((rhs - high) / coef, (rhs - low) / coef)
+    for (key, coef), own_low, own_high in zip(terms, lows, highs, strict=True):
+        others_low = -_without(-low_sum, low_inf, -own_low)
+        others_high = _without(high_sum, high_inf, own_high)
+        ends = ((rhs - others_high) / coef, (rhs - others_low) / coef)
         new_lo, new_hi = min(ends), max(ends)
         lo, hi = bounds[key]
         if math.isfinite(new_lo):
-            lo = max(lo, math.ceil(new_lo))
+            lo = max(lo, math.ceil(new_lo - _EPSILON))
         if math.isfinite(new_hi):
-            hi = min(hi, math.floor(new_hi))
+            hi = min(hi, math.floor(new_hi + _EPSILON))
         if (lo, hi) != bounds[key]:
             bounds[key] = (lo, hi)
             changed = True
@@ -104,10 +135,14 @@ def propagate(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, 
 
     An empty range (low > high) means the starting ranges are inconsistent with the equations.
     """
+    return _propagate(_as_floats(eqs), start)
+
+
+def _propagate(floats: Sequence[FloatEquation[K]], start: Mapping[K, Bounds]) -> dict[K, Bounds]:
     bounds = dict(start)
     for _ in range(_MAX_PASSES):
         changed = False
-        for equation in eqs:
+        for equation in floats:
             changed |= _narrow(equation, bounds)
         if not changed or any(lo > hi for lo, hi in bounds.values()):
             break
@@ -117,7 +152,8 @@ def propagate(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, 
 def shave(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, Bounds]:
     """:func:`propagate`, then probing: an end value of a finite range that makes the equations
     inconsistent is impossible, so it is cut off; repeated until nothing changes."""
-    bounds = propagate(eqs, start)
+    floats = _as_floats(eqs)
+    bounds = _propagate(floats, start)
     changed = True
     while changed:
         changed = False
@@ -126,11 +162,11 @@ def shave(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, Boun
             if lo >= hi:
                 continue
             for end in (lo, hi) if math.isfinite(hi) else (lo,):
-                probe = propagate(eqs, {**bounds, key: (end, end)})
+                probe = _propagate(floats, {**bounds, key: (end, end)})
                 if any(a > b for a, b in probe.values()):
                     lo, hi = (lo + 1, hi) if end == lo else (lo, hi - 1)
             if (lo, hi) != bounds[key]:
-                bounds = propagate(eqs, {**bounds, key: (lo, hi)})
+                bounds = _propagate(floats, {**bounds, key: (lo, hi)})
                 changed = True
     return bounds
 

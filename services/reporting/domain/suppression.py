@@ -162,7 +162,41 @@ def suppress(
     Raises ``ValueError`` if a constraint member has no value or a constraint does not add up.
     """
     _validate(values, constraints)
-    return _Suppressor(values, constraints, unpublished, threshold).run()
+    hidden: set[K] = set()
+    for part in _components(constraints):
+        members = {k for c in part for k in c.members}
+        local = {k: v for k, v in values.items() if k in members}
+        hidden |= _Suppressor(
+            local, part, [k for k in unpublished if k in members], threshold
+        ).run()
+    linked = {k for c in constraints for k in c.members}
+    hidden |= {  # counts outside every constraint: primary suppression only
+        k
+        for k, v in values.items()
+        if k not in linked and k not in unpublished and 1 <= v <= threshold
+    }
+    return frozenset(hidden)
+
+
+def _components(constraints: Sequence[Constraint[K]]) -> list[list[Constraint[K]]]:
+    """Constraints that share no count are independent tables: suppress each on its own
+    (the inference work grows fast with the size of a system)."""
+    parent: dict[K, K] = {}
+
+    def root(key: K) -> K:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for constraint in constraints:
+        first = root(constraint.total)
+        for member in constraint.parts:
+            parent[root(member)] = first
+    groups: dict[K, list[Constraint[K]]] = {}
+    for constraint in constraints:
+        groups.setdefault(root(constraint.total), []).append(constraint)
+    return list(groups.values())
 
 
 def apply_suppression(
