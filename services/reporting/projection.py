@@ -5,6 +5,8 @@ Each row carries the projection position (events applied so far) at which it was
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from events.payloads import (
     AbeyanceEnded,
     AbeyanceExpired,
@@ -40,7 +42,10 @@ class ReportingProjection:
         position: int = await conn.fetchval(
             "UPDATE projection_position SET position = position + 1 RETURNING position"
         )
-        await apply_event(conn, event.payload, position, str(event.envelope.event_id))
+        envelope = event.envelope
+        await apply_event(
+            conn, event.payload, position, str(envelope.event_id), envelope.occurred_at
+        )
 
     async def batch_applied(self, conn: Connection) -> None:
         """Queue the fact rows this batch changed for the warehouse topic (same transaction)."""
@@ -50,8 +55,14 @@ class ReportingProjection:
 
 
 async def apply_event(
-    conn: Connection, payload: EventPayload, position: int, event_id: str
+    conn: Connection,
+    payload: EventPayload,
+    position: int,
+    event_id: str,
+    occurred_at: datetime | None = None,
 ) -> None:
+    """Apply one event. The result does not depend on the order of events of different
+    subjects (a rebuild reads partitions in another interleaving than live operation did)."""
     match payload:
         case ReferralMade():
             await _referral_made(conn, payload, position)
@@ -70,7 +81,7 @@ async def apply_event(
                 position,
             )
         case DemographicsRecorded():
-            await _demographics(conn, payload, position)
+            await _demographics(conn, payload, position, occurred_at or datetime.now(UTC))
         case NaloxoneDistributed():
             await conn.execute(
                 "INSERT INTO naloxone_distributions VALUES ($1, $2, $3, $4, $5, $6)"
@@ -135,21 +146,29 @@ async def apply_event(
             )
 
 
+# A referral's demographics: the latest self-report, whether it came with the referral or in a
+# later DemographicsRecorded (compared by when each was reported), so order does not matter.
+_EFFECTIVE = """
+UPDATE referrals r
+   SET gender = CASE WHEN r.reported_gender IS NULL OR r.referred_at < d.reported_at
+                     THEN d.gender ELSE r.reported_gender END,
+       ethnicity = CASE WHEN r.reported_ethnicity IS NULL OR r.referred_at < d.reported_at
+                        THEN d.ethnicity ELSE r.reported_ethnicity END,
+       position = $2
+  FROM participant_demographics d
+ WHERE d.participant_id = r.participant_id AND r.participant_id = $1
+"""
+
+
 async def _referral_made(conn: Connection, made: ReferralMade, position: int) -> None:
-    recorded = await conn.fetchrow(
-        "SELECT gender, ethnicity FROM participant_demographics WHERE participant_id = $1",
-        made.participant_id,
-    )
-    gender = made.gender.value if made.gender else (recorded["gender"] if recorded else "unknown")
-    ethnicity = (
-        made.ethnicity.value
-        if made.ethnicity
-        else (recorded["ethnicity"] if recorded else "unknown")
-    )
+    gender = made.gender.value if made.gender else None
+    ethnicity = made.ethnicity.value if made.ethnicity else None
     await conn.execute(
         "INSERT INTO referrals (referral_id, participant_id, site, pathway, referred_at,"
-        " referred_on, is_re_referral, gender, ethnicity, age_at_referral, position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+        " referred_on, is_re_referral, gender, ethnicity, reported_gender, reported_ethnicity,"
+        " age_at_referral, position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " ON CONFLICT DO NOTHING",
         made.referral_id,
         made.participant_id,
         made.site,
@@ -157,29 +176,33 @@ async def _referral_made(conn: Connection, made: ReferralMade, position: int) ->
         made.referred_at,
         made.referred_at.astimezone(PROGRAM_ZONE).date(),
         made.is_re_referral,
+        gender or "unknown",
+        ethnicity or "unknown",
         gender,
         ethnicity,
         made.age_at_referral,
         position,
     )
+    await conn.execute(_EFFECTIVE, made.participant_id, position)
 
 
-async def _demographics(conn: Connection, recorded: DemographicsRecorded, position: int) -> None:
-    """Self-reported later: it fills the participant's referrals that had none reported."""
+async def _demographics(
+    conn: Connection, recorded: DemographicsRecorded, position: int, reported_at: datetime
+) -> None:
+    """Keep the participant's latest self-report (ties broken by value, for determinism)."""
     await conn.execute(
-        "INSERT INTO participant_demographics VALUES ($1, $2, $3) ON CONFLICT (participant_id)"
-        " DO UPDATE SET gender = excluded.gender, ethnicity = excluded.ethnicity",
+        "INSERT INTO participant_demographics AS d VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (participant_id) DO UPDATE"
+        " SET gender = excluded.gender, ethnicity = excluded.ethnicity,"
+        " reported_at = excluded.reported_at"
+        " WHERE (excluded.reported_at, excluded.gender, excluded.ethnicity)"
+        " > (d.reported_at, d.gender, d.ethnicity)",
         recorded.participant_id,
         recorded.gender.value,
         recorded.ethnicity.value,
+        reported_at,
     )
-    await conn.execute(
-        "UPDATE referrals SET gender = $2, ethnicity = $3, position = $4 WHERE participant_id = $1",
-        recorded.participant_id,
-        recorded.gender.value,
-        recorded.ethnicity.value,
-        position,
-    )
+    await conn.execute(_EFFECTIVE, recorded.participant_id, position)
 
 
 async def _abeyance(conn: Connection, event: EventPayload, position: int) -> None:

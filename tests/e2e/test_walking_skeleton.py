@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -125,4 +126,28 @@ def test_lead_demo_exits_0_matches_the_published_numbers_and_leaves_no_process(
     assert "✗" not in result.stdout  # every published consistent number reproduced
     assert (out / "report.html").stat().st_size > 10_000
     assert len(list((out / "warehouse").glob("*.parquet"))) == 5
+    assert _processes_with(marker) == []
+
+
+def test_lead_stack_runs_in_the_foreground_and_stops_everything_on_sigterm() -> None:
+    marker = f"LEAD_STACK_MARKER={uuid.uuid4().hex}"
+    name, value = marker.split("=")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAD_")}
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "stack"],
+        env={**env, name: value, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert stack.stdout is not None
+    lines = []
+    for line in stack.stdout:
+        lines.append(line)
+        if "stack is up" in line:
+            break
+    assert any("intake" in line and "8001" in line for line in lines), "".join(lines)
+    assert httpx.get("http://127.0.0.1:8003/health", timeout=5).status_code == 200
+    stack.send_signal(signal.SIGTERM)
+    assert stack.wait(timeout=60) == 0
     assert _processes_with(marker) == []

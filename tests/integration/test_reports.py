@@ -153,3 +153,37 @@ async def test_public_reports_hide_small_cells_and_their_complements(database: s
     hidden = [c for c in public.cells if c.value is None and c.measure == "n"]
     assert hidden, "a complementary cell must be hidden"
     await pool.close()
+
+
+async def test_demographics_do_not_depend_on_the_order_events_arrive_in(database: str) -> None:
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from events.categories import Ethnicity
+    from events.payloads import DemographicsRecorded
+    from services.reporting.projection import apply_event
+
+    pool = await reporting_pool(database)
+    referral = made("hollywood", gender=Gender.MALE, ethnicity=Ethnicity.WHITE)
+    later = DemographicsRecorded(
+        participant_id=referral.participant_id,
+        gender=Gender.TRANS_WOMAN,
+        ethnicity=Ethnicity.LATINX,
+    )
+    earlier = DemographicsRecorded(
+        participant_id=referral.participant_id, gender=Gender.FEMALE, ethnicity=Ethnicity.BLACK
+    )
+    at = referral.referred_at
+    timed = [(referral, at), (later, at + timedelta(days=9)), (earlier, at - timedelta(days=9))]
+    outcomes = []
+    for order in ([0, 1, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]):
+        async with pool.acquire() as conn:
+            await conn.execute("TRUNCATE referrals, participant_demographics")
+            for i in order:
+                event, when = timed[i]
+                await apply_event(conn, event, i + 1, str(uuid4()), when)
+            row = await conn.fetchrow("SELECT gender, ethnicity FROM referrals")
+            assert row is not None
+            outcomes.append((row["gender"], row["ethnicity"]))
+    assert set(outcomes) == {("trans_woman", "latinx")}  # the latest self-report wins
+    await pool.close()

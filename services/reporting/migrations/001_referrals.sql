@@ -12,17 +12,20 @@ CREATE TABLE referrals (
     is_re_referral   boolean     NOT NULL,
     gender           text        NOT NULL DEFAULT 'unknown',
     ethnicity        text        NOT NULL DEFAULT 'unknown',
+    reported_gender    text,  -- as reported with the referral itself (NULL: not reported)
+    reported_ethnicity text,
     age_at_referral  integer,
     withdrew_at      timestamptz,
     position         bigint      NOT NULL
 );
 CREATE INDEX referrals_participant ON referrals (participant_id);
 
--- Self-reported demographics recorded after a referral, by participant.
+-- The latest self-reported demographics recorded for a participant (DemographicsRecorded).
 CREATE TABLE participant_demographics (
     participant_id uuid PRIMARY KEY,
-    gender         text NOT NULL,
-    ethnicity      text NOT NULL
+    gender         text        NOT NULL,
+    ethnicity      text        NOT NULL,
+    reported_at    timestamptz NOT NULL
 );
 
 CREATE TABLE naloxone_distributions (
