@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration demo stack clean
+.PHONY: install test lint typecheck unit integration demo stack bench clean
 
 $(STAMP): pyproject.toml deploy/ensure-postgres.sh deploy/ensure-chromium.sh
 	bash deploy/ensure-postgres.sh
@@ -21,7 +21,7 @@ lint: $(STAMP)  ## ruff: lint and format check
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)  ## mypy --strict over the code and the tests
-	$(BIN)/mypy events services tests
+	$(BIN)/mypy events services tests benchmarks
 
 unit: $(STAMP)  ## fast tests of pure rules, no I/O
 	$(BIN)/pytest tests/unit
@@ -34,6 +34,9 @@ test: lint typecheck  ## everything CI runs: lint, types, unit and integration t
 
 demo: $(STAMP)  ## start the stack, run the demo, stop the stack
 	$(BIN)/lead demo
+
+bench: $(STAMP)  ## benchmark intake and the path to reporting against a raw baseline
+	$(BIN)/python -m benchmarks.intake_throughput
 
 stack: $(STAMP)  ## the local stack in the foreground (Ctrl-C stops it)
 	$(BIN)/lead stack
