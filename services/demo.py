@@ -21,10 +21,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from events.topics import REFERRAL_EVENTS
+from services.platform.kafka import end_offsets
 from services.platform.settings import SERVICE_PORTS, with_database
 from services.platform.stack import LocalStack
 from services.reporting.domain import Cell
 from services.reporting.export import export_parquet
+from services.reporting.projection import TOPICS as REPORTING_TOPICS
 from services.reporting.render import LAYOUTS, placement
 from services.simulation import run_simulation
 from services.simulation.published import (
@@ -57,29 +60,47 @@ def _ports() -> dict[str, int]:
     return {name: p if _port_free(p) else free_port() for name, p in SERVICE_PORTS.items()}
 
 
-async def _outbox_pending(database_url: str, service: str) -> int:
-    conn = await asyncpg.connect(with_database(database_url, f"lead_{service}"))
-    try:
-        pending: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-    finally:
-        await conn.close()
-    return pending
+CONSUMERS = {
+    "lead_abeyance": ("lead-abeyance-referrals", (REFERRAL_EVENTS,)),
+    "lead_reporting": ("lead-reporting-reports", REPORTING_TOPICS),
+}
 
 
-def wait_until_settled(stack: LocalStack, auth: dict[str, str], timeout_s: float = 240) -> int:
-    """Until outboxes are empty and reporting's position stops moving; that position."""
+async def _behind(stack: LocalStack) -> int:
+    """Outbox rows not yet sent, plus messages abeyance and reporting have not applied yet."""
+    behind = 0
+    for service in ("lead_intake", "lead_abeyance"):
+        conn = await asyncpg.connect(with_database(stack.database_url, service))
+        try:
+            behind += await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        finally:
+            await conn.close()
+    for database, (consumer, topics) in CONSUMERS.items():
+        ends = await end_offsets(stack.kafka_bootstrap, topics)
+        conn = await asyncpg.connect(with_database(stack.database_url, database))
+        try:
+            rows = await conn.fetch(
+                'SELECT topic, partition, "offset" FROM consumer_positions WHERE consumer = $1',
+                consumer,
+            )
+        finally:
+            await conn.close()
+        applied = {(r["topic"], r["partition"]): r["offset"] + 1 for r in rows}
+        behind += sum(max(0, end - applied.get(tp, 0)) for tp, end in ends.items())
+    return behind
+
+
+def wait_until_settled(stack: LocalStack, auth: dict[str, str], timeout_s: float = 300) -> int:
+    """Until nothing is left to publish or apply, twice in a row; reporting's position then."""
     url = f"{stack.url('reporting')}/reports/referrals-by-site"
-    last, stable_since, deadline = -1, time.monotonic(), time.monotonic() + timeout_s
+    deadline, last = time.monotonic() + timeout_s, -1
     while time.monotonic() < deadline:
-        pending = sum(
-            asyncio.run(_outbox_pending(stack.database_url, s)) for s in ("intake", "abeyance")
-        )
+        behind = asyncio.run(_behind(stack))
         position = httpx.get(url, headers=auth, timeout=30).json()["as_of"]["position"]
-        if position != last or pending:
-            last, stable_since = position, time.monotonic()
-        elif time.monotonic() - stable_since > 3:
+        if behind == 0 and position == last:
             return int(position)
-        time.sleep(0.5)
+        last = position if behind == 0 else -1
+        time.sleep(2)
     raise RuntimeError("the services did not catch up in time")
 
 

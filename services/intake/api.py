@@ -138,30 +138,31 @@ async def _case_event(
     return await record(request, caller, body.model_dump(mode="json"), decide)
 
 
-@router.post("/referrals/{referral_id}/assessment", status_code=202)
-async def record_assessment(
+async def _completion(
+    request: Request,
+    caller: Caller,
     referral_id: UUID,
     body: CompletionBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
+    step: type[referral.RecordAssessment] | type[referral.RecordCarePlan],
 ) -> JSONResponse:
     site = await _check_case_manager(request, caller, referral_id)
     agency = _case_manager_agency(request, caller, site, body.case_manager_agency)
-    command = referral.RecordAssessment(referral_id, body.completed_at, agency)
+    command = step(referral_id, body.completed_at, agency)
     return await _case_event(request, caller, body, command, body.completed_at)
+
+
+@router.post("/referrals/{referral_id}/assessment", status_code=202)
+async def record_assessment(
+    referral_id: UUID, body: CompletionBody, request: Request, caller: Caller = Depends(caller_of)
+) -> JSONResponse:
+    return await _completion(request, caller, referral_id, body, referral.RecordAssessment)
 
 
 @router.post("/referrals/{referral_id}/care-plan", status_code=202)
 async def record_care_plan(
-    referral_id: UUID,
-    body: CompletionBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
+    referral_id: UUID, body: CompletionBody, request: Request, caller: Caller = Depends(caller_of)
 ) -> JSONResponse:
-    site = await _check_case_manager(request, caller, referral_id)
-    agency = _case_manager_agency(request, caller, site, body.case_manager_agency)
-    command = referral.RecordCarePlan(referral_id, body.completed_at, agency)
-    return await _case_event(request, caller, body, command, body.completed_at)
+    return await _completion(request, caller, referral_id, body, referral.RecordCarePlan)
 
 
 @router.post("/referrals/{referral_id}/status", status_code=202)

@@ -146,11 +146,21 @@ async def enroll_cohort_member(
     return await record(request, caller, body.model_dump(mode="json"), decide)
 
 
-async def _known_subject(conn: Connection, subject_id: UUID) -> int:
-    version = await stream_version(conn, str(subject_id))
-    if version == 0:
-        raise HTTPException(404, f"no evaluation subject {subject_id}")
-    return version
+async def _record_for_subject(
+    request: Request, caller: Caller, body: Body, subject_id: UUID, event: Any, day: date
+) -> JSONResponse:
+    """Append ``event`` to a known evaluation subject's stream (404 for an unknown subject)."""
+
+    async def decide(conn: Connection) -> Decision:
+        version = await stream_version(conn, str(subject_id))
+        if version == 0:
+            raise HTTPException(404, f"no evaluation subject {subject_id}")
+        answer = {"subject_id": str(subject_id)}
+        return Decision(
+            str(subject_id), version, [event], _start_of(day), 201, answer, "evaluation_subject"
+        )
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
 
 
 @router.post("/evaluation/justice-contacts", status_code=201)
@@ -160,20 +170,9 @@ async def record_justice_contact(
     _require(caller, Role.evaluator)
     _not_future(body.occurred_on, "occurred_on")
     event = JusticeContactRecorded(**body.model_dump())
-
-    async def decide(conn: Connection) -> Decision:
-        version = await _known_subject(conn, body.subject_id)
-        return Decision(
-            str(body.subject_id),
-            version,
-            [event],
-            _start_of(body.occurred_on),
-            201,
-            {"subject_id": str(body.subject_id)},
-            "evaluation_subject",
-        )
-
-    return await record(request, caller, body.model_dump(mode="json"), decide)
+    return await _record_for_subject(
+        request, caller, body, body.subject_id, event, body.occurred_on
+    )
 
 
 @router.post("/evaluation/probation-spells", status_code=201)
@@ -186,17 +185,4 @@ async def record_probation_spell(
             422, [{"loc": ["body", "end_on"], "msg": "is before start_on", "type": "date_order"}]
         )
     event = ProbationSpellRecorded(**body.model_dump())
-
-    async def decide(conn: Connection) -> Decision:
-        version = await _known_subject(conn, body.subject_id)
-        return Decision(
-            str(body.subject_id),
-            version,
-            [event],
-            _start_of(body.start_on),
-            201,
-            {"subject_id": str(body.subject_id)},
-            "evaluation_subject",
-        )
-
-    return await record(request, caller, body.model_dump(mode="json"), decide)
+    return await _record_for_subject(request, caller, body, body.subject_id, event, body.start_on)

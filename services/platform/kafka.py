@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 
 from services.platform.settings import Settings
@@ -94,3 +94,27 @@ def consumer_options(settings: Settings) -> dict[str, Any]:
         "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         "max_records": settings.consumer_batch_max_records,
     }
+
+
+async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, int], int]:
+    """Each partition's end (high watermark), as fetch responses report it.
+
+    Tansu's ListOffsets answers can be wrong (infrastructure.md), so this fetches once from the
+    beginning of every partition: the responses carry the true high watermarks.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        await consumer.getmany(timeout_ms=500, max_records=len(partitions) or 1)
+        return {(tp.topic, tp.partition): consumer.highwater(tp) or 0 for tp in partitions}
+    finally:
+        await consumer.stop()
