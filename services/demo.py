@@ -29,6 +29,7 @@ from services.reporting.domain import Cell
 from services.reporting.export import export_parquet
 from services.reporting.projection import TOPICS as REPORTING_TOPICS
 from services.reporting.render import LAYOUTS, placement
+from services.reporting.tables import REPORTS as TABLES
 from services.simulation import run_simulation
 from services.simulation.published import (
     PUBLISHED_AORS,
@@ -38,14 +39,7 @@ from services.simulation.published import (
     REFERRALS_BY_SITE_STATUS,
 )
 
-REPORTS = (
-    "referrals-by-site",
-    "referrals-by-pathway",
-    "demographics",
-    "naloxone",
-    "abeyance",
-    "outcomes",
-)
+REPORTS = tuple(TABLES)
 
 
 def _port_free(port: int) -> bool:
@@ -102,6 +96,19 @@ def wait_until_settled(stack: LocalStack, auth: dict[str, str], timeout_s: float
         last = position if behind == 0 else -1
         time.sleep(2)
     raise RuntimeError("the services did not catch up in time")
+
+
+def internal_reports(stack: LocalStack, auth: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every report, internal audience, as reporting serves it (JSON)."""
+    return {
+        name: httpx.get(
+            f"{stack.url('reporting')}/reports/{name}",
+            params={"audience": "internal"},
+            headers=auth,
+            timeout=60,
+        ).json()
+        for name in REPORTS
+    }
 
 
 def rich_tables(name: str, cells: list[Cell]) -> list[Table]:
@@ -245,16 +252,9 @@ def run_demo(
         with console.status("waiting until abeyance and reporting have caught up..."):
             position = wait_until_settled(stack, auth)
         console.print(f"reporting caught up at position {position}")
-        reports = {}
-        for name in REPORTS:
-            body = httpx.get(
-                f"{stack.url('reporting')}/reports/{name}",
-                params={"audience": "internal"},
-                headers=auth,
-                timeout=60,
-            ).json()
-            reports[name] = _cells(body)
-            for table in rich_tables(name, reports[name]):
+        reports = {name: _cells(body) for name, body in internal_reports(stack, auth).items()}
+        for name, cells in reports.items():
+            for table in rich_tables(name, cells):
                 console.print(table)
         table, ok = comparison(reports)
         console.print(table)

@@ -11,6 +11,12 @@ from services.platform.settings import SERVICE_PORTS, Settings
 async def create_token(settings: Settings, role: Role, agency: str) -> str:
     """Store one new token for ``role`` and ``agency`` in each service; the plain token."""
     token = new_token()
+    await register_token(settings, token, role, agency)
+    return token
+
+
+async def register_token(settings: Settings, token: str, role: Role, agency: str) -> None:
+    """Store ``token``'s hash in every service's database (idempotent)."""
     for service in SERVICE_PORTS:
         dsn = settings.database_url_for(service)
         await ensure_database_exists(dsn)
@@ -20,4 +26,3 @@ async def create_token(settings: Settings, role: Role, agency: str) -> str:
             await store_token(pool, token, role, agency)
         finally:
             await pool.close()
-    return token

@@ -88,8 +88,17 @@ class ProbationSpellBody(Body):
     end_on: Day
 
 
-def _new(event: Any, day: date, answer: dict[str, Any], record_type: str) -> Decision:
-    return Decision(str(event.subject), 0, [event], _start_of(day), 201, answer, record_type)
+async def _record_new(
+    request: Request, caller: Caller, body: Body, event: Any, day: date, record_type: str
+) -> JSONResponse:
+    """Record ``event`` as the first of a new stream (its subject); answer with its id."""
+    answer = {event.subject_field: str(event.subject)}
+
+    async def decide(_conn: Connection) -> Decision:
+        stream = str(event.subject)
+        return Decision(stream, 0, [event], _start_of(day), 201, answer, record_type)
+
+    return await record(request, caller, body.model_dump(mode="json"), decide)
 
 
 @router.post("/naloxone/distributions", status_code=201)
@@ -105,12 +114,9 @@ async def record_distribution(
         doses=body.doses or body.kits * DOSES_PER_KIT,
         distributed_on=body.distributed_on,
     )
-    answer = {"distribution_id": str(event.distribution_id)}
-
-    async def decide(_conn: Connection) -> Decision:
-        return _new(event, body.distributed_on, answer, "naloxone_distribution")
-
-    return await record(request, caller, body.model_dump(mode="json"), decide)
+    return await _record_new(
+        request, caller, body, event, body.distributed_on, "naloxone_distribution"
+    )
 
 
 @router.post("/naloxone/uses", status_code=201)
@@ -122,12 +128,7 @@ async def record_uses(
     event = NaloxoneUseReported(
         report_id=uuid4(), channel=body.channel, uses=body.uses, reported_on=body.reported_on
     )
-    answer = {"report_id": str(event.report_id)}
-
-    async def decide(_conn: Connection) -> Decision:
-        return _new(event, body.reported_on, answer, "naloxone_use")
-
-    return await record(request, caller, body.model_dump(mode="json"), decide)
+    return await _record_new(request, caller, body, event, body.reported_on, "naloxone_use")
 
 
 @router.post("/evaluation/cohort-members", status_code=201)
@@ -138,12 +139,7 @@ async def enroll_cohort_member(
     _not_future(body.index_date, "index_date")
     fields = body.model_dump(exclude={"subject_ref"})
     event = CohortMemberEnrolled(subject_id=uuid4(), **fields)
-    answer = {"subject_id": str(event.subject_id)}
-
-    async def decide(_conn: Connection) -> Decision:
-        return _new(event, body.index_date, answer, "evaluation_subject")
-
-    return await record(request, caller, body.model_dump(mode="json"), decide)
+    return await _record_new(request, caller, body, event, body.index_date, "evaluation_subject")
 
 
 async def _record_for_subject(

@@ -96,6 +96,15 @@ def consumer_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def topic_partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` the started consumer's metadata knows, in order."""
+    return [
+        TopicPartition(topic, p)
+        for topic in topics
+        for p in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
+
+
 async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, int], int]:
     """Each partition's end (high watermark), as fetch responses report it.
 
@@ -107,11 +116,7 @@ async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, 
     )
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = topic_partitions(consumer, topics)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         await consumer.getmany(timeout_ms=500, max_records=len(partitions) or 1)

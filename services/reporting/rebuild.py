@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.platform.db import Pool
-from services.platform.kafka import KafkaPublisher
+from services.platform.kafka import KafkaPublisher, topic_partitions
 from services.platform.projection import ProjectionRunner
 from services.platform.settings import Settings
 from services.reporting.projection import TOPICS, ReportingProjection
@@ -63,11 +63,7 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
     await consumer.start()
     read = applied = 0
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in TOPICS
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = topic_partitions(consumer, TOPICS)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         idle = 0

@@ -31,12 +31,10 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from events.topics import INBOUND_REFERRALS
-from services.platform.auth import Role, store_token
-from services.platform.db import create_pool, ensure_database_exists, migrate
-from services.platform.runtime import platform_migrations
-from services.platform.settings import SERVICE_PORTS, Settings, with_database
+from services.platform.auth import Role
+from services.platform.settings import Settings, with_database
 from services.simulation.plan import Action, Plan, build_plan
-from services.tokens import create_token
+from services.tokens import create_token, register_token
 
 Progress = Callable[[int, int], None]
 CASE_EVENTS = frozenset({"assessment", "care_plan", "status", "withdrawal"})
@@ -71,19 +69,6 @@ class SimulationSummary:
 # --- tokens ---------------------------------------------------------------------------------
 
 
-async def _register(settings: Settings, token: str, role: Role, agency: str) -> None:
-    """Store an existing token again in every service (idempotent)."""
-    for service in SERVICE_PORTS:
-        dsn = settings.database_url_for(service)
-        await ensure_database_exists(dsn)
-        pool = await create_pool(dsn, min_size=1, max_size=1)
-        try:
-            await migrate(pool, platform_migrations())
-            await store_token(pool, token, role, agency)
-        finally:
-            await pool.close()
-
-
 async def simulation_tokens(
     settings: Settings, needed: set[tuple[str, str]], token_file: Path | None = None
 ) -> dict[tuple[str, str], str]:
@@ -93,7 +78,7 @@ async def simulation_tokens(
     for role, agency in sorted(needed):
         name = f"{role}/{agency}"
         if name in kept:
-            await _register(settings, kept[name], Role(role), agency)
+            await register_token(settings, kept[name], Role(role), agency)
         else:
             kept[name] = await create_token(settings, Role(role), agency)
         tokens[(role, agency)] = kept[name]

@@ -12,19 +12,13 @@ import pytest
 
 from services.platform.auth import Role
 from services.platform.stack import LocalStack
+from services.reporting.tables import REPORTS as TABLES
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import bearer, community, referral, social_contact
 from tests.integration.support import eventually
 
 pytestmark = pytest.mark.integration
-REPORTS = (
-    "referrals-by-site",
-    "referrals-by-pathway",
-    "demographics",
-    "naloxone",
-    "abeyance",
-    "outcomes",
-)
+REPORTS = tuple(TABLES)
 
 
 def _report(stack: LocalStack, name: str, **params: str) -> httpx.Response:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from enum import StrEnum
+from typing import Final, TypeVar
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -136,6 +137,9 @@ def decide(
 # --- helpers --------------------------------------------------------------------------------
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
 class _Problems:
     """Invalid fields found so far; ``check()`` raises them all at once."""
 
@@ -201,7 +205,7 @@ def _make_referral(
             "site", f"unknown site {command.site!r}; configured: {_names(tuple(program.sites))}"
         )
     problems.timestamp("referred_at", command.referred_at, now)
-    pathway = _pathway(problems, command.pathway)
+    pathway = _choice(problems, "pathway", Pathway, command.pathway)
     if pathway is not None:
         _check_referrer(problems, command, pathway, program)
     if pathway is Pathway.PREBOOKING:
@@ -229,12 +233,13 @@ def _make_referral(
     )
 
 
-def _pathway(problems: _Problems, value: str) -> Pathway | None:
+def _choice(problems: _Problems, field: str, kind: type[E], value: str) -> E | None:
+    """``value`` as a member of ``kind``, or a problem naming the choices."""
     try:
-        return Pathway(value)
+        return kind(value)
     except ValueError:
-        choices = _names(frozenset(p.value for p in Pathway))
-        problems.add("pathway", f"unknown pathway {value!r}; one of: {choices}")
+        choices = _names(frozenset(member.value for member in kind))
+        problems.add(field, f"unknown {field} {value!r}; one of: {choices}")
         return None
 
 
@@ -351,7 +356,7 @@ def _change_status(
     site = program.site(state.site or "")
     _not_withdrawn(state, site)
     problems = _Problems()
-    status = _status(problems, command.status)
+    status = _choice(problems, "status", ParticipantStatus, command.status)
     if status is not None and status == state.status:
         raise Rejection(409, f"referral is already {status.value}")
     if not command.reason.strip():
@@ -366,15 +371,6 @@ def _change_status(
             changed_at=command.changed_at,
         ),
     )
-
-
-def _status(problems: _Problems, value: str) -> ParticipantStatus | None:
-    try:
-        return ParticipantStatus(value)
-    except ValueError:
-        choices = _names(frozenset(s.value for s in ParticipantStatus))
-        problems.add("status", f"unknown status {value!r}; one of: {choices}")
-        return None
 
 
 def _record_withdrawal(
