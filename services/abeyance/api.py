@@ -1,4 +1,5 @@
-"""Abeyance's HTTP reads: abeyances with their history, and prosecutors' notices."""
+"""Abeyance's HTTP API: abeyances with their history, prosecutors' notices, and, for event-time
+operation, the end of a fed history (``POST /timers/fire``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from services.abeyance.keeper import describe
+from events.topics import REFERRAL_EVENTS
+from services.abeyance.keeper import describe, keeper_for
+from services.abeyance.projection import CONSUMER
+from services.abeyance.scheduler import behind_partitions, fire_until
 from services.platform.audit import audit
 from services.platform.auth import Caller, Role, forbid
 from services.platform.http import caller_of, runtime_of
@@ -124,3 +130,44 @@ async def acknowledge_notice(
         )
         await audit(conn, caller, "acknowledge", "notice", str(notice_id), "acknowledged")
     return {"notice_id": str(notice_id), "acknowledged_at": acknowledged.isoformat()}
+
+
+class HistoryFed(BaseModel):
+    """The history fed to intake is complete up to ``until``."""
+
+    model_config = ConfigDict(extra="forbid")
+    until: AwareDatetime
+
+
+@router.post("/timers/fire", tags=["timers"], response_model=None)
+async def fire_timers(
+    fed: HistoryFed, request: Request, caller: Caller = Depends(caller_of)
+) -> dict[str, Any] | JSONResponse:
+    """Event-time operation only: fire every timer due by ``until`` once all input is applied.
+
+    With ``LEAD_ABEYANCE_EVENT_TIME_ONLY`` no wall clock ever expires an abeyance, so whoever
+    feeds a history (``lead simulate``) says when it is complete. 503 with ``Retry-After`` while
+    published referral events are not yet applied; 409 when the wall clock drives the timers."""
+    if not caller.is_admin:
+        raise forbid("only an admin may declare a fed history complete")
+    runtime = runtime_of(request)
+    keeper = keeper_for(runtime.settings)
+    if not keeper.event_time_only:
+        raise HTTPException(409, "timers follow the wall clock here (not event-time operation)")
+    if fed.until > keeper.clock() + timedelta(minutes=1):
+        raise HTTPException(422, "until: must not lie in the future")
+    behind = await behind_partitions(
+        runtime.pool, runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER
+    )
+    if behind:
+        return JSONResponse(
+            {
+                "detail": "referral events are still being applied; retry",
+                "behind": [{"partition": p, "applied": a, "end": e} for p, a, e in behind],
+            },
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    fired = await fire_until(runtime.pool, keeper, fed.until)
+    await audit(runtime.pool, caller, "fire timers", "timer", None, f"{fired} fired")
+    return {"until": fed.until.isoformat(), "fired": fired}

@@ -3,38 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
 from events.topics import ABEYANCE_EVENTS, REFERRAL_EVENTS, notices_topic
 from services.abeyance.api import router
-from services.abeyance.keeper import Keeper
+from services.abeyance.keeper import keeper_for
 from services.abeyance.lag import LagProbe
-from services.abeyance.projection import CONSUMER_NAME, ReferralEvents
+from services.abeyance.projection import CONSUMER, ReferralEvents
 from services.abeyance.scheduler import run_scheduler
 from services.platform.db import Migration, migrations_in
 from services.platform.program import default_program
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
 
-CONSUMER = f"lead-abeyance-{CONSUMER_NAME}"
-
 
 def migrations() -> list[Migration]:
     return migrations_in("services.abeyance", "abeyance")
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def keeper_for(settings: Settings) -> Keeper:
-    return Keeper(
-        timedelta(seconds=settings.abeyance_grace_seconds),
-        wall_clock,
-        event_time_only=settings.abeyance_event_time_only,
-    )
 
 
 async def scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +38,7 @@ from services.platform.db import Connection
 from services.platform.eventstore import EventStore
 from services.platform.kafka import OutgoingMessage
 from services.platform.projection import Source
+from services.platform.settings import Settings
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +49,18 @@ class Told:
 
     events: list[EventPayload]
     state: AbeyanceState | None
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def keeper_for(settings: Settings) -> Keeper:
+    return Keeper(
+        timedelta(seconds=settings.abeyance_grace_seconds),
+        wall_clock,
+        event_time_only=settings.abeyance_event_time_only,
+    )
 
 
 class Keeper:

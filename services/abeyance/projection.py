@@ -24,6 +24,7 @@ from services.platform.projection import Source
 
 log = get_logger(__name__)
 CONSUMER_NAME = "referrals"
+CONSUMER = f"lead-abeyance-{CONSUMER_NAME}"
 
 
 class ReferralEvents:
@@ -35,15 +36,16 @@ class ReferralEvents:
         self._program = program
 
     async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
+        envelope = event.envelope
+        clock = envelope.occurred_at if self._keeper.event_time_only else envelope.recorded_at
+        # every event moves its partition's clock, so every event fires what that clock passed
+        await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
         told = self.input_for(event.payload)
         if told is None:
             return
-        referral_id = UUID(event.envelope.subject)  # referral events are keyed by referral
-        envelope = event.envelope
-        clock = envelope.occurred_at if self._keeper.event_time_only else envelope.recorded_at
-        await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
+        referral_id = UUID(envelope.subject)  # referral events are keyed by referral
         await self._keeper.tell(
-            conn, referral_id, told, source=source, causation_id=str(event.envelope.event_id)
+            conn, referral_id, told, source=source, causation_id=str(envelope.event_id)
         )
 
     def input_for(self, payload: EventPayload) -> Input | None:

@@ -4,14 +4,18 @@ A timer is due when its referral's partition clock has passed the deadline plus 
 period. While the consumer is behind, a partition's clock is the latest time up to which it has
 consumed that partition's input: the latest ``recorded_at`` it applied there. Once caught up
 with the partition's end, the clock is the wall clock. The consumer also fires a partition's
-due timers before each event it applies there (``fire_due_in_partition``). So a full-speed
-replay interleaves expiries with input exactly where live operation did, and no unprocessed
-event could still carry an earlier completion. Completions themselves are always judged by when
-they occurred (the decider), so a late-recorded one rescinds an expiry in both.
+due timers before each event it applies there, whatever the event (``fire_due_in_partition``).
+So a full-speed replay interleaves expiries with input exactly where live operation did, and no
+unprocessed event could still carry an earlier completion. Completions themselves are always
+judged by when they occurred (the decider), so a late-recorded one rescinds an expiry in both.
 
 When the service runs on event time alone (``abeyance_event_time_only``, for simulating history
-that was never recorded live), the clocks are the latest ``occurred_at`` instead, and a caught-up
-partition takes the latest event time of any partition rather than the wall clock.
+that was never recorded live), a partition's clock is the latest ``occurred_at`` it applied,
+caught up or not, and never the wall clock: a timer fires only between two events of its own
+partition, so the decisions depend only on each partition's order, not on how fast partitions
+are consumed relative to one another. Whoever feeds the history says when it is complete
+(``fire_until``, behind ``POST /timers/fire``): once every published input has been applied,
+the timers due by then fire.
 
 Replicas: each timer fires in its own transaction under its referral's advisory lock (taken with
 ``pg_try_advisory_xact_lock``, the equivalent of ``SKIP LOCKED``) and only while unfired.
@@ -28,6 +32,7 @@ from services.abeyance.domain import DeadlineReached
 from services.abeyance.keeper import Keeper
 from services.abeyance.lag import LagProbe
 from services.platform.db import Connection, Pool
+from services.platform.kafka import end_offsets
 from services.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,8 +40,9 @@ log = get_logger(__name__)
 _DUE = """
 SELECT referral_id, clock FROM (
   SELECT t.referral_id, t.fire_at,
-         CASE WHEN p.caught_up THEN $2::timestamptz
-              ELSE least(CASE WHEN $4 THEN p.event_time ELSE p.recorded_time END, $2) END AS clock
+         CASE WHEN $4 THEN least(p.event_time, $2::timestamptz)
+              WHEN p.caught_up THEN $2::timestamptz
+              ELSE least(p.recorded_time, $2::timestamptz) END AS clock
     FROM abeyance_timers t
     JOIN consumer_positions p
       ON p.consumer = $1 AND p.topic = t.topic AND p.partition = t.partition
@@ -49,20 +55,16 @@ SELECT referral_id, clock FROM (
 
 _DUE_IN_PARTITION = """
 SELECT referral_id FROM abeyance_timers
- WHERE topic = $1 AND partition = $2 AND fired_at IS NULL AND fire_at < $3
+ WHERE topic = $1 AND partition = $2 AND fired_at IS NULL AND fire_at <= $3
  ORDER BY fire_at
 """
 
 
-async def caught_up_now(conn: Connection, keeper: Keeper, consumer: str) -> datetime:
-    """ "Now" for caught-up partitions: the wall clock, or the latest event time applied."""
-    wall = keeper.clock()
-    if not keeper.event_time_only:
-        return wall
-    latest: datetime | None = await conn.fetchval(
-        "SELECT max(event_time) FROM consumer_positions WHERE consumer = $1", consumer
-    )
-    return min(latest, wall) if latest else wall
+_DUE_BY = """
+SELECT referral_id FROM abeyance_timers
+ WHERE fired_at IS NULL AND fire_at <= $1
+ ORDER BY fire_at
+"""
 
 
 async def fire_due_timers(pool: Pool, keeper: Keeper, consumer: str, limit: int = 200) -> int:
@@ -70,13 +72,46 @@ async def fire_due_timers(pool: Pool, keeper: Keeper, consumer: str, limit: int 
     a timer another replica (or the consumer) is handling is skipped, one already fired is not
     fired again (each is fired in its own transaction under its referral's lock)."""
     async with pool.acquire() as conn:
-        now = await caught_up_now(conn, keeper, consumer)
-        due = await conn.fetch(_DUE, consumer, now, limit, keeper.event_time_only)
+        due = await conn.fetch(_DUE, consumer, keeper.clock(), limit, keeper.event_time_only)
         fired = 0
         for row in due:
             async with conn.transaction():
                 fired += await _fire(conn, keeper, row["referral_id"], row["clock"], wait=False)
     return fired
+
+
+async def fire_until(pool: Pool, keeper: Keeper, until: datetime) -> int:
+    """Fire every timer due by ``until`` (never later than the wall clock); the number fired.
+
+    For event-time operation, once the history fed so far is complete up to ``until`` and every
+    published input has been applied (the caller checks: ``behind_partitions``)."""
+    clock = min(until, keeper.clock())
+    fired = 0
+    async with pool.acquire() as conn:
+        for row in await conn.fetch(_DUE_BY, clock):
+            async with conn.transaction():
+                fired += await _fire(conn, keeper, row["referral_id"], clock, wait=True)
+    return fired
+
+
+async def behind_partitions(
+    pool: Pool, bootstrap: str, topic: str, consumer: str
+) -> list[tuple[int, int, int]]:
+    """Partitions of ``topic`` whose end (asked of the broker now) ``consumer`` has not applied:
+    ``(partition, applied, end)``, ``applied`` being the number of messages applied there."""
+    ends = await end_offsets(bootstrap, [topic])
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            'SELECT partition, "offset" FROM consumer_positions WHERE consumer = $1 AND topic = $2',
+            consumer,
+            topic,
+        )
+    applied = {row["partition"]: row["offset"] + 1 for row in rows}
+    return [
+        (partition, applied.get(partition, 0), end)
+        for (_, partition), end in sorted(ends.items())
+        if applied.get(partition, 0) < end
+    ]
 
 
 async def fire_due_in_partition(

@@ -357,3 +357,21 @@ def test_notices_on_the_bus_carry_nothing_about_treatment(stack: LocalStack) -> 
         assert payload["prosecuting_agency"] == "lacityatty"
         dated = {"declined": "declined_on", "expired": "expired_on", "rescinded": "rescinded_on"}
         assert payload.get(dated[payload["decision"]]), payload
+
+
+def test_declaring_a_history_complete_is_for_admins_and_only_on_event_time(
+    stack: LocalStack,
+) -> None:
+    """This stack's abeyance follows the wall clock: the declaration is refused, nothing fires."""
+    url = f"{stack.url('abeyance')}/timers/fire"
+    now = {"until": datetime.now(UTC).isoformat()}
+    with httpx.Client(timeout=15) as client:
+        assert client.post(url, json=now).status_code == 401
+        prosecutor = bearer(stack, Role.prosecutor, "lacityatty")
+        assert client.post(url, json=now, headers=prosecutor).status_code == 403
+        naive = client.post(url, json={"until": "2024-01-01T00:00:00"}, headers=ADMIN)
+        assert naive.status_code == 422
+        assert "until" in json.dumps(naive.json()["detail"])
+        live = client.post(url, json=now, headers=ADMIN)
+        assert live.status_code == 409
+        assert "wall clock" in live.json()["detail"]

@@ -1,0 +1,112 @@
+"""Abeyance on event time alone: no partition's clock expires another's abeyances; the end of a
+fed history does, once every published input is applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from events.categories import ChargeLevel
+from events.common import Charge
+from services.abeyance.domain import Start
+from services.abeyance.keeper import Keeper
+from services.abeyance.scheduler import behind_partitions, fire_due_timers, fire_until
+from services.platform.db import Pool
+from services.platform.localinfra import ensure_topics
+from services.platform.projection import Source
+from tests.conftest import Infra
+from tests.integration.support import produce, read_topic
+from tests.integration.test_abeyance_replay import CONSUMER, GRACE, abeyance_pool
+
+pytestmark = pytest.mark.integration
+TOPIC = "lead.referral.events"
+REFERRED = datetime(2019, 1, 10, 18, tzinfo=UTC)
+
+
+def event_time_keeper() -> Keeper:
+    return Keeper(GRACE, lambda: datetime.now(UTC), event_time_only=True)
+
+
+async def position(pool: Pool, partition: int, event_time: datetime, *, caught_up: bool) -> None:
+    await pool.execute(
+        'INSERT INTO consumer_positions (consumer, topic, partition, "offset", event_time,'
+        " recorded_time, caught_up) VALUES ($1, $2, $3, 0, $4, now(), $5)",
+        CONSUMER,
+        TOPIC,
+        partition,
+        event_time,
+        caught_up,
+    )
+
+
+async def state_of(pool: Pool, referral_id: object) -> str:
+    state: str = await pool.fetchval(
+        "SELECT state FROM abeyances WHERE referral_id = $1", referral_id
+    )
+    return state
+
+
+async def test_a_partition_far_ahead_expires_nothing_of_another_and_the_history_end_does(
+    infra: Infra,
+) -> None:
+    pool = await abeyance_pool(infra)
+    keeper = event_time_keeper()
+    referral_id = uuid4()
+    start = Start(
+        referral_id=referral_id,
+        site="hollywood",
+        prosecuting_agency="lacity-attorney",
+        report_number="R-1",
+        charges=(
+            Charge(
+                statute="PC 647(f)",
+                description="public intoxication",
+                level=ChargeLevel.MISDEMEANOR,
+            ),
+        ),
+        referred_at=REFERRED,
+    )
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await keeper.tell(conn, referral_id, start, source=Source(TOPIC, 0, 0))
+        # its own partition is at its end, a month before the deadline; another is a year on
+        await position(pool, 0, REFERRED, caught_up=True)
+        await position(pool, 1, datetime(2020, 1, 10, tzinfo=UTC), caught_up=True)
+
+        assert await fire_due_timers(pool, keeper, CONSUMER) == 0
+        assert await state_of(pool, referral_id) == "pending"
+
+        assert await fire_until(pool, keeper, datetime(2019, 2, 1, tzinfo=UTC)) == 0
+        assert await fire_until(pool, keeper, datetime(2019, 3, 1, tzinfo=UTC)) == 1
+        assert await state_of(pool, referral_id) == "expired"
+        assert await fire_until(pool, keeper, datetime(2019, 3, 1, tzinfo=UTC)) == 0
+    finally:
+        await pool.close()
+
+
+async def test_behind_partitions_compares_what_was_applied_with_the_broker_s_ends(
+    infra: Infra, unique_topic: Callable[[str], str]
+) -> None:
+    topic = unique_topic("abeyance-behind")
+    await ensure_topics(infra.kafka_bootstrap, [topic])
+    await produce(infra.kafka_bootstrap, topic, [(f"k{i}".encode(), b"{}", None) for i in range(6)])
+    records = await read_topic(infra.kafka_bootstrap, topic, 6)
+    ends: dict[int, int] = {}
+    for record in records:
+        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+    pool = await abeyance_pool(infra)
+    try:
+        behind = await behind_partitions(pool, infra.kafka_bootstrap, topic, CONSUMER)
+        assert behind == [(p, 0, end) for p, end in sorted(ends.items())]
+
+        await pool.executemany(
+            'INSERT INTO consumer_positions (consumer, topic, partition, "offset")'
+            " VALUES ($1, $2, $3, $4)",
+            [(CONSUMER, topic, p, end - 1) for p, end in ends.items()],
+        )
+        assert await behind_partitions(pool, infra.kafka_bootstrap, topic, CONSUMER) == []
+    finally:
+        await pool.close()
