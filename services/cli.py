@@ -88,6 +88,9 @@ def simulate(
     seed: Annotated[int, typer.Option(help="same seed, same history")] = 2017,
     scale: Annotated[float, typer.Option(help="1.0 = the published program's size")] = 1.0,
     intake_url: Annotated[str, typer.Option(help="intake's base URL")] = "http://127.0.0.1:8001",
+    abeyance_url: Annotated[
+        str, typer.Option(help="abeyance's base URL, told at the end that the history is complete")
+    ] = "http://127.0.0.1:8002",
     token_file: Annotated[Path, typer.Option(help="keeps the tokens for idempotent re-runs")] = (
         Path("out/simulation-tokens.json")
     ),
@@ -109,6 +112,7 @@ def simulate(
                 scale=scale,
                 token_file=token_file,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                abeyance_url=abeyance_url,
             )
         )
     console.print(
@@ -116,6 +120,8 @@ def simulate(
         f" {summary.case_events} case events, {summary.cohort_members} evaluation subjects"
         f" in {summary.seconds:.0f} s"
     )
+    if summary.timers_fired_at_end is not None:
+        console.print(f"history complete: {summary.timers_fired_at_end} abeyances expired")
 
 
 @token_app.command("create")

@@ -242,12 +242,14 @@ def run_demo(
                     seed=seed,
                     scale=scale,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    abeyance_url=stack.url("abeyance"),
                 )
             )
         console.print(
             f"fed {summary.referrals} referrals ({summary.inbound_referrals} on the"
             f" inbound topic), {summary.case_events} case events, "
-            f"{summary.cohort_members} evaluation subjects"
+            f"{summary.cohort_members} evaluation subjects; history complete:"
+            f" {summary.timers_fired_at_end} abeyances expired at its end"
         )
         with console.status("waiting until abeyance and reporting have caught up..."):
             position = wait_until_settled(stack, auth)

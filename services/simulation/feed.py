@@ -2,9 +2,17 @@
 
 Actions go out in the plan's (chronological) order with up to ``concurrency`` in flight; the
 actions of one referral or evaluation subject go strictly one after the other, each after the
-previous one was answered (a case event needs its referral's id). Inbound submissions are
-published to ``lead.inbound.referrals``; their referral ids are read from intake's record of the
-submission (``idempotency_keys``, caller ``inbound:<agency>``, key = ``submission_id``).
+previous one was answered (a case event needs its referral's id). Every action that becomes a
+referral event (referrals and case events) also waits for the one before it: so each partition
+of ``lead.referral.events`` receives its events in the same order in every run with one seed,
+and abeyance, on event time, decides the same way (naloxone and evaluation records, which
+abeyance does not read, still go out concurrently). When the plan is sent and intake has
+published all of it, the simulation tells abeyance the history is complete up to now
+(``POST /timers/fire``), so that the abeyances whose deadline passed without completion expire.
+
+Inbound submissions are published to ``lead.inbound.referrals``; their referral ids are read
+from intake's record of the submission (``idempotency_keys``, caller ``inbound:<agency>``,
+key = ``submission_id``).
 
 Every HTTP write carries an ``Idempotency-Key`` derived from the seed, the scale and the action,
 and every submission a stable ``submission_id``: running the same simulation again (after a crash,
@@ -22,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +46,10 @@ from services.tokens import create_token, register_token
 
 Progress = Callable[[int, int], None]
 CASE_EVENTS = frozenset({"assessment", "care_plan", "status", "withdrawal"})
+REFERRAL_EVENT_KINDS = CASE_EVENTS | {"referral"}
 _EXPECTED_STATUS = {kind: 202 for kind in CASE_EVENTS}
 _RETRIES = 4
+_OPERATOR = "simulation"
 
 
 class SimulationError(RuntimeError):
@@ -64,6 +74,9 @@ class SimulationSummary:
     probation_spells: int
     seconds: float
     by_kind: dict[str, int] = field(default_factory=dict)
+    timers_fired_at_end: int | None = None
+    """Abeyances abeyance expired when told the history was complete (None: not told, or its
+    timers follow the wall clock)."""
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -236,17 +249,28 @@ class _Feed:
     async def feed(self) -> None:
         """Every action, in plan order; one chain's actions one after another."""
         last: dict[str, asyncio.Task[None]] = {}
+        referral_events: asyncio.Task[None] | None = None
         async with asyncio.TaskGroup() as group:
             for action in self.plan.actions:
-                before = last.get(action.chain) if action.chain else None
-                if before is not None and not before.done():
-                    await asyncio.wait([before])
-                if before is not None and before.done() and before.exception() is not None:
+                in_order = action.kind in REFERRAL_EVENT_KINDS
+                before = [
+                    task
+                    for task in (
+                        last.get(action.chain) if action.chain else None,
+                        referral_events if in_order else None,
+                    )
+                    if task is not None
+                ]
+                if unfinished := [task for task in before if not task.done()]:
+                    await asyncio.wait(unfinished)
+                if any(task.done() and task.exception() is not None for task in before):
                     break  # the task group raises it
                 await self.slots.acquire()
                 task = group.create_task(self.run(action))
                 if action.chain is not None:
                     last[action.chain] = task
+                if in_order:
+                    referral_events = task
 
 
 async def run_simulation(
@@ -261,17 +285,22 @@ async def run_simulation(
     token_file: Path | None = None,
     today: date | None = None,
     inbound_timeout_s: float = 120.0,
+    abeyance_url: str | None = None,
 ) -> SimulationSummary:
     """Feed the simulated LA County history (``build_plan(seed, scale)``) through intake.
 
     ``progress(done, total)`` is called after each action. ``token_file`` keeps the bearer
     tokens the simulation creates, so that a re-run reuses them (and so records nothing twice).
+    With ``abeyance_url``, abeyance is told at the end that the history is complete up to now
+    (it answers 409 when its timers follow the wall clock anyway: nothing to do then).
     Raises ``SimulationError`` when intake refuses an action or never records a submission.
     """
     started = time.monotonic()
     plan = build_plan(seed, scale, today=today or date.today())
     settings = Settings(database_url=database_url, kafka_bootstrap=kafka_bootstrap)
     needed = {(a.role, a.agency) for a in plan.actions if a.channel == "http"}
+    if abeyance_url is not None:
+        needed.add((Role.admin.value, _OPERATOR))
     tokens = await simulation_tokens(settings, needed, token_file)
     inbound = any(a.channel == "inbound" for a in plan.actions)
     if progress is not None:
@@ -309,6 +338,11 @@ async def run_simulation(
                 polling.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await polling
+        fired = None
+        if abeyance_url is not None:
+            await _until_published(pool, inbound_timeout_s)
+            admin = tokens[(Role.admin.value, _OPERATOR)]
+            fired = await _declare_history_complete(abeyance_url, admin, inbound_timeout_s)
     finally:
         if producer is not None:
             await producer.stop()
@@ -330,4 +364,34 @@ async def run_simulation(
         probation_spells=kinds["probation_spell"],
         seconds=time.monotonic() - started,
         by_kind=dict(sorted(kinds.items())),
+        timers_fired_at_end=fired,
     )
+
+
+async def _until_published(pool: asyncpg.Pool, timeout_s: float) -> None:
+    """Until intake's outbox has published everything the simulation caused."""
+    deadline = time.monotonic() + timeout_s
+    while await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
+        if time.monotonic() > deadline:
+            raise SimulationError(f"intake did not publish its events within {timeout_s:.0f} s")
+        await asyncio.sleep(0.1)
+
+
+async def _declare_history_complete(url: str, token: str, timeout_s: float) -> int | None:
+    """Tell abeyance the history is complete up to now; the number of timers it fired."""
+    deadline = time.monotonic() + timeout_s
+    body = {"until": datetime.now(UTC).isoformat()}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        while True:
+            response = await client.post("/timers/fire", json=body, headers=headers)
+            if response.status_code == 200:
+                return int(response.json()["fired"])
+            if response.status_code == 409:
+                return None  # abeyance's timers follow the wall clock
+            if response.status_code != 503 or time.monotonic() > deadline:
+                raise SimulationError(
+                    f"abeyance answered {response.status_code} when told the history was"
+                    f" complete: {response.text[:500]}"
+                )
+            await asyncio.sleep(0.5)

@@ -24,7 +24,7 @@ def test_a_small_history_is_recorded_by_intake_and_a_rerun_records_nothing_new(
     tokens = tmp_path / "tokens.json"
 
     def simulate() -> None:
-        asyncio.run(
+        summary = asyncio.run(
             run_simulation(
                 stack.url("intake"),
                 stack.kafka_bootstrap,
@@ -33,8 +33,10 @@ def test_a_small_history_is_recorded_by_intake_and_a_rerun_records_nothing_new(
                 scale=SCALE,
                 progress=lambda done, total: seen.append((done, total)),
                 token_file=tokens,
+                abeyance_url=stack.url("abeyance"),
             )
         )
+        assert summary.timers_fired_at_end is None  # this stack's abeyance follows the wall clock
 
     before = asyncio.run(intake_count(stack, "SELECT count(*) FROM referral_view"))
     simulate()

@@ -26,15 +26,17 @@ def reports_of_a_fresh_run(seed: int) -> dict[str, Any]:
         },
     )
     with stack:
-        asyncio.run(
+        summary = asyncio.run(
             run_simulation(
                 stack.url("intake"),
                 stack.kafka_bootstrap,
                 stack.database_url,
                 seed=seed,
                 scale=0.15,
+                abeyance_url=stack.url("abeyance"),
             )
         )
+        assert summary.timers_fired_at_end is not None  # abeyance runs on event time here
         wait_until_settled(stack, TOKEN)
         return {  # everything but the moment each report was generated
             name: {**body, "as_of": {"position": body["as_of"]["position"]}}
