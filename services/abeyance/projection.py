@@ -16,7 +16,7 @@ from events.registry import DecodedEvent
 from events.topics import REFERRAL_EVENTS
 from services.abeyance.domain import DEFAULT_TIME_ZONE, Input, Start, StepCompleted, Withdrew
 from services.abeyance.keeper import Keeper
-from services.abeyance.scheduler import fire_due_in_partition
+from services.abeyance.scheduler import advance_partition_clock, fire_due_in_partition
 from services.platform.db import Connection
 from services.platform.logging import get_logger
 from services.platform.program import DEFAULT_COMPLETION_CONDITION, Program
@@ -37,8 +37,9 @@ class ReferralEvents:
 
     async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
         envelope = event.envelope
-        clock = envelope.occurred_at if self._keeper.event_time_only else envelope.recorded_at
+        time = envelope.occurred_at if self._keeper.event_time_only else envelope.recorded_at
         # every event moves its partition's clock, so every event fires what that clock passed
+        clock = await advance_partition_clock(conn, source.topic, source.partition, time)
         await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
         told = self.input_for(event.payload)
         if told is None:
@@ -47,6 +48,8 @@ class ReferralEvents:
         await self._keeper.tell(
             conn, referral_id, told, source=source, causation_id=str(envelope.event_id)
         )
+        if isinstance(told, Start):  # recorded after its deadline (and grace) had passed
+            await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
 
     def input_for(self, payload: EventPayload) -> Input | None:
         match payload:

@@ -4,7 +4,8 @@ A timer is due when its referral's partition clock has passed the deadline plus 
 period. While the consumer is behind, a partition's clock is the latest time up to which it has
 consumed that partition's input: the latest ``recorded_at`` it applied there. Once caught up
 with the partition's end, the clock is the wall clock. The consumer also fires a partition's
-due timers before each event it applies there, whatever the event (``fire_due_in_partition``).
+due timers before each event it applies there, whatever the event, and after a start whose
+deadline its partition's clock has already passed (``fire_due_in_partition``).
 So a full-speed replay interleaves expiries with input exactly where live operation did, and no
 unprocessed event could still carry an earlier completion. Completions themselves are always
 judged by when they occurred (the decider), so a late-recorded one rescinds an expiry in both.
@@ -114,10 +115,27 @@ async def behind_partitions(
     ]
 
 
+async def advance_partition_clock(
+    conn: Connection, topic: str, partition: int, time: datetime
+) -> datetime:
+    """The partition's clock once an event with time ``time`` is applied there: never earlier
+    than before (a late-recorded event carries an older time)."""
+    clock: datetime = await conn.fetchval(
+        "INSERT INTO partition_clocks (topic, partition, clock) VALUES ($1, $2, $3)"
+        " ON CONFLICT (topic, partition)"
+        " DO UPDATE SET clock = greatest(partition_clocks.clock, excluded.clock)"
+        " RETURNING clock",
+        topic,
+        partition,
+        time,
+    )
+    return clock
+
+
 async def fire_due_in_partition(
     conn: Connection, keeper: Keeper, topic: str, partition: int, clock: datetime
 ) -> None:
-    """Before an event with time ``clock`` is applied: fire the partition's timers it passed.
+    """Fire the partition's timers its clock has passed (in the consumer's transaction).
 
     The clock never runs ahead of this service's own wall clock (a producer's clock may)."""
     clock = min(clock, keeper.clock())

@@ -4,20 +4,26 @@ fed history does, once every published input is applied."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from uuid import uuid4
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 
 from events.categories import ChargeLevel
 from events.common import Charge
+from events.envelope import Envelope, encode, new_envelope
+from events.payloads import EventPayload
+from events.registry import decode
 from services.abeyance.domain import Start
 from services.abeyance.keeper import Keeper
+from services.abeyance.projection import ReferralEvents
 from services.abeyance.scheduler import behind_partitions, fire_due_timers, fire_until
 from services.platform.db import Pool
 from services.platform.localinfra import ensure_topics
+from services.platform.program import default_program
 from services.platform.projection import Source
 from tests.conftest import Infra
+from tests.integration.abeyance_history import _assessment, _care_plan, history
 from tests.integration.support import produce, read_topic
 from tests.integration.test_abeyance_replay import CONSUMER, GRACE, abeyance_pool
 
@@ -108,5 +114,43 @@ async def test_behind_partitions_compares_what_was_applied_with_the_broker_s_end
             [(CONSUMER, topic, p, end - 1) for p, end in ends.items()],
         )
         assert await behind_partitions(pool, infra.kafka_bootstrap, topic, CONSUMER) == []
+    finally:
+        await pool.close()
+
+
+async def test_a_timer_fires_between_the_same_two_events_of_its_partition_whatever_the_pace(
+    infra: Infra,
+) -> None:
+    """No scheduler tick here: the events of the partition alone expire, late starts included."""
+    pool = await abeyance_pool(infra)
+    keeper = event_time_keeper()
+    referrals = ReferralEvents(keeper, default_program())
+    made = [r.envelope for r in history(10) if r.envelope.event_type == "ReferralMade"]
+    first, late = made[0], made[1]  # referred 12 days apart; deadlines 30 days on
+    first_id, late_id = first.subject, late.subject
+    offset = 0
+
+    async def apply(envelope: Envelope) -> None:
+        nonlocal offset
+        async with pool.acquire() as conn, conn.transaction():
+            await referrals.apply(conn, decode(encode(envelope)), Source(TOPIC, 0, offset))
+        offset += 1
+
+    def event(payload: EventPayload, occurred: datetime) -> Envelope:
+        return new_envelope(payload, occurred_at=occurred, source="tests")
+
+    try:
+        await apply(first)
+        later = first.occurred_at + timedelta(days=60)
+        await apply(event(_assessment(uuid4(), later), later))  # another case, two months on
+        assert await state_of(pool, UUID(first_id)) == "expired"
+        # a start recorded after its partition's clock passed its deadline expires at once
+        await apply(late)
+        assert await state_of(pool, UUID(late_id)) == "expired"
+        # and its completion, occurred in time, recorded late, rescinds and declines
+        steps = late.occurred_at + timedelta(days=3)
+        await apply(event(_assessment(UUID(late_id), steps), steps))
+        await apply(event(_care_plan(UUID(late_id), steps), steps))
+        assert await state_of(pool, UUID(late_id)) == "declined"
     finally:
         await pool.close()
