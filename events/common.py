@@ -7,11 +7,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from events.categories import AgencyCode, ChargeLevel
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-"""Free text that must say something (a reason, a basis, a description)."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+"""Free text that must say something (a reason, a basis, a description); spaces around it are
+dropped, so blank text is refused."""
 
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-"""An agency's own case reference, such as a police report number."""
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+"""An agency's own case reference, such as a police report number (not blank)."""
 
 
 class ContractModel(BaseModel):
@@ -21,7 +22,7 @@ class ContractModel(BaseModel):
 
 
 class Charge(ContractModel):
-    statute: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    statute: Reference
     description: Text
     level: ChargeLevel
 

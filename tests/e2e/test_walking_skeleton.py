@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -35,8 +36,11 @@ async def test_a_referral_is_stored_published_and_recorded_by_both_consumers(
     stack: LocalStack,
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
+        yesterday = datetime.now(UTC) - timedelta(days=1)  # so its abeyance is still pending
         response = await client.post(
-            f"{stack.url('intake')}/referrals", json=referral(), headers=ADMIN
+            f"{stack.url('intake')}/referrals",
+            json=referral(referred_at=yesterday.isoformat(timespec="seconds")),
+            headers=ADMIN,
         )
         assert response.status_code == 201, response.text
         referral_id = response.json()["referral_id"]
