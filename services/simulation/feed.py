@@ -384,7 +384,10 @@ async def _declare_history_complete(url: str, token: str, timeout_s: float) -> i
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         while True:
-            response = await client.post("/timers/fire", json=body, headers=headers)
+            try:
+                response = await client.post("/timers/fire", json=body, headers=headers)
+            except httpx.TransportError as error:
+                raise SimulationError(f"abeyance unreachable at {url}: {error}") from error
             if response.status_code == 200:
                 return int(response.json()["fired"])
             if response.status_code == 409:
