@@ -23,10 +23,12 @@ class Period:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report is computed over: the period and the program's site codes, in order."""
+    """What a report is computed over: the period and the program's site codes, in order, and
+    whether it is for the public (``audience=public``) or shows everything (``internal``)."""
 
     period: Period
     sites: tuple[str, ...]
+    public: bool = True
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from services.platform.db import Connection
 from services.reporting.domain import apply_suppression
@@ -30,7 +31,7 @@ REPORTS: dict[str, Builder] = {
 
 async def build(conn: Connection, name: str, scope: Scope, *, public: bool) -> ReportTable:
     """The report ``name``; for the public, small cells and their complements are hidden."""
-    table = await REPORTS[name](conn, scope)
+    table = await REPORTS[name](conn, replace(scope, public=public))
     if public and table.suppressible:
         table.cells = apply_suppression(
             table.cells, table.constraints, unpublished=table.unpublished

@@ -88,14 +88,18 @@ async def outcomes(conn: Connection, scope: Scope) -> ReportTable:
         [Contact(r["subject_id"], r["kind"], r["occurred_on"]) for r in contacts],
         [Spell(r["subject_id"], r["start_on"], r["end_on"]) for r in spells],
         as_of,
-        min_subjects=MIN_SUBJECTS,
+        min_subjects=MIN_SUBJECTS if scope.public else 1,  # internal shows everything
+    )
+    shown = (
+        f"estimates shown only when each cohort has at least {MIN_SUBJECTS} subjects observed"
+        if scope.public
+        else "estimates shown whenever the model can be fitted"
     )
     table = ReportTable(
         "outcomes",
         note=(
             f"subjects observed through {as_of.isoformat()}; AOR of LEAD vs comparison adjusted"
-            " for age, prior arrests (12 months), gender and ethnicity; estimates shown only"
-            f" when each cohort has at least {MIN_SUBJECTS} subjects observed"
+            f" for age, prior arrests (12 months), gender and ethnicity; {shown}"
         ),
     )
     for result in results:
