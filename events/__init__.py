@@ -18,7 +18,7 @@ from events.categories import (
     Slug,
 )
 from events.common import CaseReference, Charge
-from events.envelope import Envelope, encode, kafka_headers, new_envelope
+from events.envelope import Envelope, encode, kafka_headers, new_envelope, notice_envelope
 from events.errors import (
     EventDecodeError,
     FieldError,
@@ -109,6 +109,7 @@ __all__ = [
     "export_json_schemas",
     "kafka_headers",
     "new_envelope",
+    "notice_envelope",
     "notices_topic",
     "topic_for_event",
 ]

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, Field
 
 from events.common import ContractModel
+from events.notice import NOTICE_EVENT_TYPE, Notice
 from events.payloads import EventPayload
 from events.topics import HEADER_EVENT_ID, HEADER_EVENT_TYPE, HEADER_SCHEMA_VERSION
 
@@ -63,3 +64,20 @@ def kafka_headers(envelope: Envelope) -> list[tuple[str, bytes]]:
         (HEADER_SCHEMA_VERSION, str(envelope.schema_version).encode()),
         (HEADER_EVENT_ID, str(envelope.event_id).encode()),
     ]
+
+
+def notice_envelope(notice: Notice, *, source: str, causation_id: str | None = None) -> Envelope:
+    """A notice travels in the envelope like every message: its ``event_id`` is the notice id
+    (so a re-published notice is recognisably the same), its subject the referral."""
+    return Envelope(
+        event_id=notice.notice_id,
+        event_type=NOTICE_EVENT_TYPE,
+        schema_version=1,
+        occurred_at=notice.issued_at,
+        recorded_at=notice.issued_at,
+        source=source,
+        correlation_id=str(notice.referral_id),
+        causation_id=causation_id,
+        subject=notice.subject,
+        payload=notice.model_dump(mode="json"),
+    )

@@ -35,6 +35,9 @@ REDISCLOSURE_STATEMENT: Final = (
 )
 """Statement 1 of 42 CFR 2.32(a)(1) (as revised in 2024), which must accompany the disclosure."""
 
+NOTICE_EVENT_TYPE: Final = "ProsecutorNotice"
+"""The envelope's ``event_type`` of a notice on its agency's topic (the payload is the notice)."""
+
 
 class Notice(CaseReference):
     """A charge-decline, expiry or rescission notice for one prosecuting agency.

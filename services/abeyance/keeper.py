@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from events.envelope import new_envelope
+from events.envelope import encode, kafka_headers, new_envelope, notice_envelope
 from events.payloads import AbeyanceStarted, EventPayload
 from services.abeyance import facts as fact_json
 from services.abeyance.domain import (
@@ -41,6 +41,7 @@ from services.platform.projection import Source
 from services.platform.settings import Settings
 
 Clock = Callable[[], datetime]
+SOURCE = "abeyance"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Keeper:
             new_envelope(
                 e,
                 occurred_at=occurred_at,
-                source="abeyance",
+                source=SOURCE,
                 correlation_id=causation_id,
                 causation_id=causation_id,
             )
@@ -185,9 +186,13 @@ async def _notice_messages(
     )
     if not inserted:
         return []
-    headers = (("notice_id", str(notice.notice_id).encode()), ("decision", decision.encode()))
-    payload = notice.model_dump_json().encode()
-    return [OutgoingMessage(notice.topic, notice.subject, payload, headers)]
+    envelope = notice_envelope(notice, source=SOURCE)
+    headers = (
+        *kafka_headers(envelope),
+        ("notice_id", str(notice.notice_id).encode()),
+        ("decision", decision.encode()),
+    )
+    return [OutgoingMessage(notice.topic, notice.subject, encode(envelope), headers)]
 
 
 async def _facts(conn: Connection, referral_id: UUID) -> list[Fact]:

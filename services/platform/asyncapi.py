@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from events.notice import Notice
+from events.notice import NOTICE_EVENT_TYPE
 from events.registry import REGISTRY
-from events.schema import event_schema
+from events.schema import event_schema, notice_schema
 from events.topics import EVENTS_BY_TOPIC, NOTICES_PREFIX
 from services.platform.runtime import ServiceSpec
 
@@ -31,7 +31,7 @@ def _messages(topic: str, models: Mapping[str, type[BaseModel]]) -> dict[str, An
         model = models[topic]
         return {model.__name__: {"name": model.__name__, "payload": model.model_json_schema()}}
     if topic.startswith(NOTICES_PREFIX):
-        return {"Notice": {"payload": Notice.model_json_schema()}}
+        return {NOTICE_EVENT_TYPE: {"name": NOTICE_EVENT_TYPE, "payload": notice_schema()}}
     return {
         event_type: {"name": event_type, "payload": event_schema(event_type, REGISTRY[event_type])}
         for event_type in EVENTS_BY_TOPIC.get(topic, ())

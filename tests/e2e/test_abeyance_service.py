@@ -14,12 +14,14 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from aiokafka import ConsumerRecord
 
-from events.notice import REDISCLOSURE_STATEMENT, Notice
+from events.envelope import Envelope
+from events.notice import NOTICE_EVENT_TYPE, REDISCLOSURE_STATEMENT, Notice
 from events.topics import notices_topic
 from services.platform.auth import Role
 from services.platform.stack import LocalStack
@@ -189,7 +191,7 @@ def test_each_referral_is_decided_and_noticed_once_through_sigkills(stack: Local
     assert len(notice_ids) == len(rows)
 
     records = _notices_on_topic(stack, set(every), notice_ids)
-    on_topic = [json.loads(r.value) for r in records]
+    on_topic = [notice_of(r) for r in records]
     distinct = {n["notice_id"] for n in on_topic}
     duplicates = len(on_topic) - len(distinct)
     log.append(f"{len(on_topic)} notices on the topic ({duplicates} raw duplicates)")
@@ -203,6 +205,16 @@ def test_each_referral_is_decided_and_noticed_once_through_sigkills(stack: Local
         assert header(record, "notice_id") == notice["notice_id"]
         assert header(record, "decision") == notice["decision"]
         assert record.key is not None and record.key.decode() == notice["referral_id"]
+
+
+def notice_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
+    """The notice a record carries, checked to travel in the envelope like every message."""
+    envelope = Envelope.model_validate_json(record.value)
+    assert envelope.event_type == NOTICE_EVENT_TYPE == header(record, "event_type")
+    assert str(envelope.event_id) == envelope.payload["notice_id"] == header(record, "event_id")
+    assert envelope.subject == envelope.payload["referral_id"]
+    assert header(record, "schema_version") == "1"
+    return envelope.payload
 
 
 def _notices_on_topic(
@@ -345,7 +357,7 @@ def test_notices_on_the_bus_carry_nothing_about_treatment(stack: LocalStack) -> 
     assert len(every) >= 2
     allowed = set(Notice.model_fields)
     for record in every:
-        payload = json.loads(record.value)
+        payload = notice_of(record)
         assert set(payload) <= allowed, set(payload) - allowed
         for key in payload:
             assert not any(word in key for word in FORBIDDEN_KEYS), key

@@ -56,6 +56,7 @@ from events import (
     export_json_schemas,
     kafka_headers,
     new_envelope,
+    notice_envelope,
     notices_topic,
     topic_for_event,
 )
@@ -400,6 +401,11 @@ def test_notice_carries_the_redisclosure_statement_and_nothing_about_treatment()
     assert Notice.model_validate_json(notice.model_dump_json()) == notice
     assert not {"assessment", "care_plan", "completed_on", "basis"} & set(Notice.model_fields)
 
+    travelling = notice_envelope(notice, source="abeyance")  # every message has the envelope
+    assert travelling.event_id == notice.notice_id and travelling.subject == notice.subject
+    assert travelling.event_type == "ProsecutorNotice" and travelling.schema_version == 1
+    assert Notice.model_validate(travelling.payload) == notice
+
 
 def test_notice_needs_the_date_of_its_decision() -> None:
     with pytest.raises(ValidationError, match="expired_on"):
@@ -429,9 +435,13 @@ def test_schema_export_writes_one_file_per_event_and_is_deterministic(tmp_path: 
     assert names == {f"{t}.schema.json" for t in REGISTRY} | {
         "envelope.schema.json",
         "notice.schema.json",
+        "ProsecutorNotice.schema.json",
     }
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     status = json.loads((tmp_path / "first" / "ParticipantStatusChanged.schema.json").read_text())
     assert status["properties"]["schema_version"]["const"] == 2
     assert status["properties"]["payload"] == {"$ref": "#/$defs/ParticipantStatusChanged"}
     assert "status" in status["$defs"]["ParticipantStatusChanged"]["required"]
+    travelling = json.loads((tmp_path / "first" / "ProsecutorNotice.schema.json").read_text())
+    assert travelling["properties"]["payload"] == {"$ref": "#/$defs/ProsecutorNotice"}
+    assert "redisclosure_statement" in travelling["$defs"]["ProsecutorNotice"]["properties"]
