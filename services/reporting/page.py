@@ -297,12 +297,6 @@ def _section(
         f"{html.escape(SUPPRESSED)}, and a few further numbers are withheld (\u2013) so that "
         "none can be worked out from totals or percentages."
     )
-    if not any(t.suppressible for t in tables):
-        suppression = (
-            "Small counts of people are suppressed for the public (1 to 10 shown as "
-            f"{html.escape(SUPPRESSED)}); kits, doses and uses count supplies, not people, "
-            "and are shown in full."
-        )
     return (
         f"<section id='{anchor}'><h2>{html.escape(title)}</h2>"
         f"<p class='meta'>{_when(data)}<br>{suppression}</p>{content}{notes}</section>"

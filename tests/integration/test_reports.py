@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -18,6 +19,7 @@ from tests.integration.reporting_support import (
     uses,
     value,
 )
+from tests.unit.test_suppression import lp_ranges
 
 pytestmark = pytest.mark.integration
 PUBLISHED_BY_SITE = {
@@ -133,6 +135,52 @@ async def test_naloxone_reproduces_the_published_totals(database: str) -> None:
     assert value(table, "doses", channel="total", period="la_50k") == 22372
     assert value(table, "uses", channel="total", period="total") == 4908
     assert value(table, "uses", channel="total", period="la_50k") == 1224
+    await pool.close()
+
+
+async def test_small_naloxone_counts_are_suppressed_and_cannot_be_worked_out(
+    database: str,
+) -> None:
+    pool = await reporting_pool(database)
+    dhs, direct, vending = (
+        NaloxoneChannel.DHS_PROVIDERS,
+        NaloxoneChannel.OEND_DIRECT_TO_COMMUNITY,
+        NaloxoneChannel.JAIL_VENDING,
+    )
+    events: list[EventPayload] = [
+        kits(dhs, 5, date(2020, 5, 1)),
+        kits(direct, 500, date(2020, 6, 1)),
+        kits(direct, 300, date(2021, 3, 1)),
+        kits(vending, 7, date(2021, 9, 1)),  # LA 50K
+        kits(direct, 250, date(2021, 10, 1)),  # LA 50K
+        uses(direct, 3, date(2021, 12, 1)),  # LA 50K
+        uses(direct, 200, date(2021, 1, 1)),
+    ]
+    async with pool.acquire() as conn:
+        await apply_all(conn, events)
+    internal = await report(pool, "naloxone")
+    public = await report(pool, "naloxone", public=True)
+    assert value(public, "kits", channel="dhs_providers", period=2020) == "<11"
+    assert value(public, "doses", channel="dhs_providers", period=2020) == "<11"  # 10
+    assert value(public, "kits", channel="jail_vending", period="la_50k") == "<11"
+    # 14 doses are not small, but would give the 7 kits away: hidden with them, as a complement
+    assert value(public, "doses", channel="jail_vending", period="la_50k") is None
+    assert value(public, "uses", channel="oend_direct_to_community", period="la_50k") == "<11"
+    assert any(c.value is None for c in public.cells if c.measure == "kits")  # a complement
+
+    shown = {c.key: c.value for c in public.cells}
+    values = {c.key: c.value for c in internal.cells if isinstance(c.value, int)}
+    values |= internal.unpublished
+    hidden = frozenset(k for k, v in shown.items() if v is None or v == "<11") | frozenset(
+        internal.unpublished
+    )
+    # the reader knows nothing of the never-published counts but that they are not negative
+    known = {k: (0.0, None) for k in internal.unpublished}
+    for key, (low, high) in lp_ranges(values, internal.constraints, hidden, 0, known).items():
+        if key in internal.unpublished:
+            continue
+        top = high if math.isinf(high) else math.floor(high + 1e-6)
+        assert top > math.ceil(low - 1e-6), (key, low, high)  # two values at least remain
     await pool.close()
 
 

@@ -1,7 +1,8 @@
 """Small-cell suppression: hand cases, and an attacker who solves the published table as an LP."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from services.reporting.domain import (
 
 TOTAL = "total"
 Grid = tuple[str | int, str | int]
+K = TypeVar("K", bound=Hashable)
 
 
 def grid(table: Sequence[Sequence[int]]) -> tuple[dict[Grid, int], list[Constraint[Grid]]]:
@@ -55,13 +57,15 @@ def single_unknown(constraints: Sequence[Constraint[Grid]], hidden: frozenset[Gr
 
 
 def lp_ranges(
-    values: dict[Grid, int],
-    constraints: Sequence[Constraint[Grid]],
-    hidden: frozenset[Grid],
+    values: Mapping[K, int],
+    constraints: Sequence[Constraint[K]],
+    hidden: frozenset[K],
     complement_low: int,
-) -> dict[Grid, tuple[float, float]]:
+    known_bounds: Mapping[K, tuple[float, float | None]] | None = None,
+) -> dict[K, tuple[float, float]]:
     """Range of each hidden count given everything shown, the constraints and the bounds:
-    primary (1..10) in [1, 10], other hidden counts >= ``complement_low``."""
+    primary (1..10) in [1, 10], other hidden counts >= ``complement_low`` (or as
+    ``known_bounds`` says, for counts a reader knows other bounds of)."""
     unknowns = sorted(hidden, key=repr)
     index = {k: i for i, k in enumerate(unknowns)}
     a_eq, b_eq = [], []
@@ -76,7 +80,10 @@ def lp_ranges(
         if any(row):
             a_eq.append(row)
             b_eq.append(rhs)
-    bounds = [(1, 10) if 1 <= values[k] <= 10 else (complement_low, None) for k in unknowns]
+    bounds = [
+        (known_bounds or {}).get(k) or ((1, 10) if 1 <= values[k] <= 10 else (complement_low, None))
+        for k in unknowns
+    ]
     out = {}
     for k, i in index.items():
         ends = []

@@ -205,8 +205,13 @@ def apply_suppression(
     *,
     unpublished: Mapping[Key, int] | None = None,
     threshold: int = THRESHOLD,
+    linked: Sequence[Collection[str]] = (),
 ) -> list[Cell]:
     """The public version of a report's cells, in the same order.
+
+    ``linked`` groups measures that reveal one another (doses are usually two per kit): where
+    one of a group is hidden, the others with the same dimensions are hidden too. Hiding more
+    never helps a reader recover a hidden value.
 
     Primary-suppressed counts become ``"<11"``; complementary ones ``None`` with a note (they are
     not small, so ``"<11"`` would be false). A ``pct`` cell is hidden (``None``, note
@@ -218,7 +223,9 @@ def apply_suppression(
     for cell in cells:
         if cell.measure in COUNT_MEASURES and isinstance(cell.value, int):
             values[cell.key] = cell.value
-    hidden = suppress(values, constraints, unpublished=extra.keys(), threshold=threshold)
+    hidden = _with_linked(
+        suppress(values, constraints, unpublished=extra.keys(), threshold=threshold), linked
+    )
     # A shown percentage of a part reveals its denominator, so hidden totals hide their parts' pct.
     no_pct = hidden | {p for c in constraints if c.total in hidden for p in c.parts}
     out: list[Cell] = []
@@ -233,3 +240,15 @@ def apply_suppression(
         else:
             out.append(cell)
     return out
+
+
+def _with_linked(hidden: frozenset[Key], linked: Sequence[Collection[str]]) -> frozenset[Key]:
+    """``hidden`` and, for each hidden key, the keys of its linked measures (same dimensions)."""
+    more: set[Key] = set()
+    for key in hidden:
+        dims = dict(key)
+        measure = dims.pop("measure")
+        for group in linked:
+            if measure in group:
+                more |= {cell_key(m, dims) for m in group}
+    return hidden | more

@@ -45,6 +45,8 @@ class ReportTable:
     unpublished: dict[Key, int] = field(default_factory=dict)
     suppressible: bool = True
     note: str | None = None
+    linked: tuple[frozenset[str], ...] = ()
+    """Measures that reveal one another (doses, usually two per kit): hidden together."""
 
     def count(self, dims: Mapping[str, str | int], n: int, measure: str = "n") -> None:
         self.cells.append(Cell(dict(dims), measure, n))  # type: ignore[arg-type]
@@ -54,14 +56,17 @@ class ReportTable:
         self.count(dims, n)
         self.cells.append(Cell(dict(dims), "pct", percent(n, whole)))
 
-    def hidden(self, dims: Mapping[str, str | int], n: int) -> None:
-        self.unpublished[cell_key("n", dims)] = n
+    def hidden(self, dims: Mapping[str, str | int], n: int, measure: str = "n") -> None:
+        self.unpublished[cell_key(measure, dims)] = n
 
     def sums(
-        self, total: Mapping[str, str | int], parts: Iterable[Mapping[str, str | int]]
+        self,
+        total: Mapping[str, str | int],
+        parts: Iterable[Mapping[str, str | int]],
+        measure: str = "n",
     ) -> None:
         self.constraints.append(
-            Constraint(cell_key("n", total), tuple(cell_key("n", p) for p in parts))
+            Constraint(cell_key(measure, total), tuple(cell_key(measure, p) for p in parts))
         )
 
 

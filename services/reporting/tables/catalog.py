@@ -34,6 +34,6 @@ async def build(conn: Connection, name: str, scope: Scope, *, public: bool) -> R
     table = await REPORTS[name](conn, replace(scope, public=public))
     if public and table.suppressible:
         table.cells = apply_suppression(
-            table.cells, table.constraints, unpublished=table.unpublished
+            table.cells, table.constraints, unpublished=table.unpublished, linked=table.linked
         )
     return table
