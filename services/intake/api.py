@@ -101,12 +101,17 @@ async def _site_of(request: Request, referral_id: UUID) -> str:
 
 
 async def _check_case_manager(request: Request, caller: Caller, referral_id: UUID) -> str:
-    """The referral's site, once the caller may work on it (a case manager of that site)."""
+    """The referral's site, once the caller may work on it (a case manager of that site).
+
+    A role that may never work on referrals is refused before the referral is looked up: its
+    answer is 403 whether the referral exists or not."""
+    if not caller.is_admin and caller.role is not Role.case_manager:
+        raise forbid(f"role {caller.role} may not work on referrals")
     site_code = await _site_of(request, referral_id)
     if caller.is_admin:
         return site_code
     site = context(request).program.site(site_code)
-    if caller.role is not Role.case_manager or site is None:
+    if site is None:
         raise forbid(f"role {caller.role} may not work on referrals")
     if caller.agency not in site.case_management:
         raise forbid(f"{caller.agency} is not a case-management agency of {site_code}")

@@ -320,3 +320,20 @@ def test_caller_gets_the_status_the_spec_gives(
         assert "detail" in response.json()
     if before is not None:
         assert recorded(stack) == before
+
+
+def test_a_role_that_never_works_on_referrals_learns_nothing_of_which_exist(
+    stack: LocalStack,
+) -> None:
+    """403 for a referral that exists and for one that does not: the answer reveals neither."""
+    prosecutor = bearer(stack, Role.prosecutor, "lacityatty")
+    intake = stack.url("intake")
+    with httpx.Client(timeout=15) as client:
+        made = client.post(f"{intake}/referrals", json=referral(), headers=ADMIN)
+        assert made.status_code == 201, made.text
+        existing = made.json()["referral_id"]
+        unknown = "00000000-0000-4000-8000-000000000000"
+        for referral_id in (existing, unknown):
+            for path in ("", "/history"):
+                got = client.get(f"{intake}/referrals/{referral_id}{path}", headers=prosecutor)
+                assert got.status_code == 403, (referral_id, path, got.text)
