@@ -17,6 +17,7 @@ from services.abeyance.projection import CONSUMER
 from services.abeyance.scheduler import behind_partitions, fire_until
 from services.platform.audit import audit
 from services.platform.auth import Caller, Role, forbid
+from services.platform.eventstore import StoredEvent
 from services.platform.http import caller_of, runtime_of
 
 router = APIRouter()
@@ -31,31 +32,37 @@ def _may_read_case(caller: Caller, prosecuting_agency: str) -> bool:
 @router.get("/abeyances", tags=["abeyances"])
 async def list_abeyances(
     request: Request,
-    state: str | None = Query(default=None, pattern="^(pending|declined|expired|ended)$"),
+    state: str | None = Query(default=None, pattern="^(pending|declined|expired|ended)?$"),
     site: str | None = None,
     caller: Caller = Depends(caller_of),
 ) -> list[dict[str, Any]]:
-    """Abeyances (a prosecutor sees only its own agency's cases)."""
-    if not caller.is_admin and caller.role is not Role.prosecutor:
-        raise forbid("only prosecutors (for their own agency) and admins may list abeyances")
+    """Abeyances with their history (a prosecutor sees only its own agency's cases); an empty
+    filter is no filter."""
+    _may_read_abeyances(caller)
+    runtime = runtime_of(request)
     agency = None if caller.is_admin else caller.agency
-    async with runtime_of(request).pool.acquire() as conn:
+    async with runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT * FROM abeyances WHERE ($1::text IS NULL OR state = $1)"
             " AND ($2::text IS NULL OR site = $2)"
             " AND ($3::text IS NULL OR prosecuting_agency = $3)"
             " ORDER BY started_at, referral_id",
-            state,
-            site,
+            state or None,
+            site or None,
             agency,
         )
-    return [describe(row) for row in rows]
+    histories = await runtime.store.read_streams([str(row["referral_id"]) for row in rows])
+    return [
+        describe(row) | {"history": _history(histories.get(str(row["referral_id"]), []))}
+        for row in rows
+    ]
 
 
 @router.get("/abeyances/{referral_id}", tags=["abeyances"])
 async def get_abeyance(
     referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
 ) -> dict[str, Any]:
+    _may_read_abeyances(caller)
     runtime = runtime_of(request)
     async with runtime.pool.acquire() as conn:
         row = await conn.fetchrow("SELECT * FROM abeyances WHERE referral_id = $1", referral_id)
@@ -63,18 +70,25 @@ async def get_abeyance(
         raise HTTPException(404, f"no abeyance for referral {referral_id}")
     if not _may_read_case(caller, row["prosecuting_agency"]):
         raise forbid("only the prosecuting agency of this case (or an admin) may read it")
-    history = await runtime.store.read_stream(str(referral_id))
-    return describe(row) | {
-        "history": [
-            {
-                "event_type": e.envelope.event_type,
-                "occurred_at": e.envelope.occurred_at.isoformat(),
-                "recorded_at": e.envelope.recorded_at.isoformat(),
-                "payload": e.envelope.payload,
-            }
-            for e in history
-        ]
-    }
+    return describe(row) | {"history": _history(await runtime.store.read_stream(str(referral_id)))}
+
+
+def _may_read_abeyances(caller: Caller) -> None:
+    """Only prosecutors (for their own agency's cases) and admins; refused before any lookup."""
+    if not caller.is_admin and caller.role is not Role.prosecutor:
+        raise forbid("only prosecutors (for their own agency) and admins may read abeyances")
+
+
+def _history(events: list[StoredEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_type": e.envelope.event_type,
+            "occurred_at": e.envelope.occurred_at.isoformat(),
+            "recorded_at": e.envelope.recorded_at.isoformat(),
+            "payload": e.envelope.payload,
+        }
+        for e in events
+    ]
 
 
 @router.get("/notices", tags=["notices"])

@@ -85,6 +85,19 @@ class EventStore:
             )
         return [_stored(r) for r in records]
 
+    async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Several streams at once, each in order (a stream without events is absent)."""
+        async with self._pool.acquire() as conn:
+            records = await conn.fetch(
+                "SELECT position, stream_id, version, envelope FROM event_store"
+                " WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version",
+                list(stream_ids),
+            )
+        streams: dict[str, list[StoredEvent]] = {}
+        for record in records:
+            streams.setdefault(record["stream_id"], []).append(_stored(record))
+        return streams
+
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         async with self._pool.acquire() as conn:
             records = await conn.fetch(

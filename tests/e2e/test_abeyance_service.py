@@ -331,8 +331,16 @@ def test_prosecutors_see_and_acknowledge_only_their_own_notices(stack: LocalStac
         ids = {r["referral_id"] for r in rows}
         assert declined in ids
         assert not {expired, county_case, elsewhere} & ids
+        for row in rows:  # each listed with its history, as GET /abeyances/{id} gives it
+            history = [e["event_type"] for e in row["history"]]
+            assert history[0] == "AbeyanceStarted" and "ChargesDeclined" in history, history
+        mine = client.get(f"{abeyance}/abeyances", params={"state": "", "site": ""}, headers=city)
+        assert mine.status_code == 200, mine.text  # an empty filter is no filter
+        assert {r["prosecuting_agency"] for r in mine.json()} == {"lacityatty"}
+        assert {declined, expired} <= {r["referral_id"] for r in mine.json()}
         missing = client.get(f"{abeyance}/abeyances/{uuid.uuid4()}", headers=ADMIN)
         assert missing.status_code == 404
+        assert client.get(f"{abeyance}/abeyances/{uuid.uuid4()}", headers=police).status_code == 403
 
 
 # 3. What a notice on the bus carries ---------------------------------------------------------
