@@ -235,3 +235,18 @@ async def test_demographics_do_not_depend_on_the_order_events_arrive_in(database
             outcomes.append((row["gender"], row["ethnicity"]))
     assert set(outcomes) == {("trans_woman", "latinx")}  # the latest self-report wins
     await pool.close()
+
+
+async def test_a_percentage_without_denominator_is_null_with_a_note(database: str) -> None:
+    pool = await reporting_pool(database)
+    async with pool.acquire() as conn:
+        await conn.execute("TRUNCATE referrals")
+        await apply_all(conn, [made("hollywood") for _ in range(12)])
+    table = await report(pool, "referrals-by-site")
+    [east] = [
+        c
+        for c in table.cells
+        if c.measure == "pct" and dict(c.dims) == {"site": "east-la", "status": "active"}
+    ]
+    assert east.value is None and east.note == "no cases to take a percentage of"
+    await pool.close()

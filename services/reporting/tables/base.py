@@ -21,6 +21,9 @@ class Period:
     end: date | None = None
 
 
+NO_DENOMINATOR = "no cases to take a percentage of"
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a report is computed over: the period and the program's site codes, in order, and
@@ -54,7 +57,9 @@ class ReportTable:
     def share(self, dims: Mapping[str, str | int], n: int, whole: int) -> None:
         """The count and its whole-number percentage of ``whole`` (half up)."""
         self.count(dims, n)
-        self.cells.append(Cell(dict(dims), "pct", percent(n, whole)))
+        pct = percent(n, whole)
+        note = None if pct is not None else NO_DENOMINATOR
+        self.cells.append(Cell(dict(dims), "pct", pct, note))
 
     def hidden(self, dims: Mapping[str, str | int], n: int, measure: str = "n") -> None:
         self.unpublished[cell_key(measure, dims)] = n
