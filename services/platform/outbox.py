@@ -10,6 +10,7 @@ several replicas running.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,8 +42,22 @@ async def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None
         return
     await conn.executemany(
         "INSERT INTO outbox (topic, key, headers, body) VALUES ($1, $2, $3, $4)",
-        [(m.topic, m.key, [[k, v.decode()] for k, v in m.headers], m.body) for m in messages],
+        [(m.topic, m.key, [_stored_header(k, v) for k, v in m.headers], m.body) for m in messages],
     )
+
+
+def _stored_header(name: str, value: bytes) -> list[str]:
+    """A header as the outbox keeps it (JSON text): as is when UTF-8, else base64 and marked, so
+    that a partner's binary header is copied unchanged and never blocks the consumer."""
+    try:
+        return [name, value.decode()]
+    except UnicodeDecodeError:
+        return [name, base64.b64encode(value).decode(), "base64"]
+
+
+def _header(stored: list[str]) -> tuple[str, bytes]:
+    name, value, *encoding = stored
+    return name, base64.b64decode(value) if encoding == ["base64"] else value.encode()
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,7 @@ class OutboxRelay:
                     r["topic"],
                     r["key"],
                     bytes(r["body"]),
-                    tuple((k, v.encode()) for k, v in r["headers"]),
+                    tuple(_header(h) for h in r["headers"]),
                 ),
             )
             for r in records

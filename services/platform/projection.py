@@ -10,7 +10,7 @@ nothing. A message that cannot be decoded, or whose event the projection refuses
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -203,6 +203,22 @@ async def _undecoded(_message: Any) -> None:
     return None
 
 
+async def _parsed_leniently(
+    records: tuple[ConsumerRecord[Any, Any], ...],
+    original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
+) -> Any:
+    """faststream's own parsing, which reads every header as UTF-8, on copies whose headers are
+    made readable; the handler still gets the records as they came (a partner's binary header
+    must neither stop the consumer nor be altered in a dead-letter or rejected copy)."""
+    readable = tuple(
+        replace(r, headers=[(k, v.decode(errors="replace").encode()) for k, v in r.headers or ()])
+        for r in records
+    )
+    message = await original(readable)
+    message.raw_message = records
+    return message
+
+
 def _highwaters(message: KafkaMessage, records: Sequence[ConsumerRecord[Any, Any]]) -> Highwaters:
     """The end offsets the consumer last saw for the batch's partitions (from fetch responses)."""
     consumer = getattr(message, "consumer", None)
@@ -255,6 +271,7 @@ def subscribe_batches(
         batch=True,
         ack_policy=AckPolicy.MANUAL,
         decoder=_undecoded,
+        parser=_parsed_leniently,
         **consumer_options(settings),
     )(handle)
 

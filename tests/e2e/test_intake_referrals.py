@@ -198,12 +198,16 @@ def test_inbound_topic_accepts_good_submissions_and_rejects_bad_ones(stack: Loca
         (b"k3", json.dumps(invalid).encode(), None),
         (b"k4", json.dumps(other_agency).encode(), None),
         (b"k1", json.dumps(good).encode(), None),  # a repeated submission: recorded once
+        (b"k6", b"{broken", [("x-partner-trace", b"\xff\xfe\x00binary")]),  # not UTF-8
         (b"k5", json.dumps(good_after).encode(), None),
     ]
     asyncio.run(produce(stack.kafka_bootstrap, INBOUND_REFERRALS, messages))
-    rejected = asyncio.run(read_topic(stack.kafka_bootstrap, INBOUND_REJECTED, expected=3))
+    rejected = asyncio.run(read_topic(stack.kafka_bootstrap, INBOUND_REJECTED, expected=4))
     reasons = {r.key: json.loads(dict(r.headers)[HEADER_REJECTION]) for r in rejected}
-    assert set(reasons) >= {b"k2", b"k3", b"k4"}
+    assert set(reasons) >= {b"k2", b"k3", b"k4", b"k6"}
+    binary = next(r for r in rejected if r.key == b"k6")  # copied unchanged, headers included
+    assert binary.value == b"{broken"
+    assert dict(binary.headers)["x-partner-trace"] == b"\xff\xfe\x00binary"
     assert reasons[b"k3"][0]["field"] == "site"
     assert reasons[b"k4"][0]["field"] == "referring_agency"
     assert next(r.value for r in rejected if r.key == b"k2") == b"{this is not json"
