@@ -118,6 +118,14 @@ async def _check_case_manager(request: Request, caller: Caller, referral_id: UUI
     return site_code
 
 
+async def case_site(
+    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+) -> str:
+    """A dependency: the referral's site, once the caller may work on it. Being a dependency,
+    it refuses (403) before the body is validated."""
+    return await _check_case_manager(request, caller, referral_id)
+
+
 def _case_manager_agency(
     request: Request, caller: Caller, site_code: str, given: str | None
 ) -> str:
@@ -147,10 +155,10 @@ async def _completion(
     request: Request,
     caller: Caller,
     referral_id: UUID,
+    site: str,
     body: CompletionBody,
     step: type[referral.RecordAssessment] | type[referral.RecordCarePlan],
 ) -> JSONResponse:
-    site = await _check_case_manager(request, caller, referral_id)
     agency = _case_manager_agency(request, caller, site, body.case_manager_agency)
     command = step(referral_id, body.completed_at, agency)
     return await _case_event(request, caller, body, command, body.completed_at)
@@ -158,23 +166,34 @@ async def _completion(
 
 @router.post("/referrals/{referral_id}/assessment", status_code=202)
 async def record_assessment(
-    referral_id: UUID, body: CompletionBody, request: Request, caller: Caller = Depends(caller_of)
+    referral_id: UUID,
+    body: CompletionBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+    site: str = Depends(case_site),
 ) -> JSONResponse:
-    return await _completion(request, caller, referral_id, body, referral.RecordAssessment)
+    return await _completion(request, caller, referral_id, site, body, referral.RecordAssessment)
 
 
 @router.post("/referrals/{referral_id}/care-plan", status_code=202)
 async def record_care_plan(
-    referral_id: UUID, body: CompletionBody, request: Request, caller: Caller = Depends(caller_of)
+    referral_id: UUID,
+    body: CompletionBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+    site: str = Depends(case_site),
 ) -> JSONResponse:
-    return await _completion(request, caller, referral_id, body, referral.RecordCarePlan)
+    return await _completion(request, caller, referral_id, site, body, referral.RecordCarePlan)
 
 
 @router.post("/referrals/{referral_id}/status", status_code=202)
 async def change_status(
-    referral_id: UUID, body: StatusBody, request: Request, caller: Caller = Depends(caller_of)
+    referral_id: UUID,
+    body: StatusBody,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+    _site: str = Depends(case_site),
 ) -> JSONResponse:
-    await _check_case_manager(request, caller, referral_id)
     command = referral.ChangeStatus(referral_id, body.status, body.reason, body.changed_at)
     return await _case_event(request, caller, body, command, body.changed_at)
 
@@ -185,8 +204,8 @@ async def record_withdrawal(
     body: WithdrawalBody,
     request: Request,
     caller: Caller = Depends(caller_of),
+    _site: str = Depends(case_site),
 ) -> JSONResponse:
-    await _check_case_manager(request, caller, referral_id)
     command = referral.RecordWithdrawal(referral_id, body.withdrew_at)
     return await _case_event(request, caller, body, command, body.withdrew_at)
 
@@ -204,9 +223,9 @@ async def record_demographics(
     body: DemographicsBody,
     request: Request,
     caller: Caller = Depends(caller_of),
+    _site: str = Depends(case_site),
 ) -> JSONResponse:
     """Self-reported gender and ethnicity of the referral's participant (``unknown`` allowed)."""
-    await _check_case_manager(request, caller, referral_id)
 
     async def decide(conn: Connection) -> Decision:
         state, _ = await commands.load_referral(conn, referral_id)

@@ -337,3 +337,24 @@ def test_a_role_that_never_works_on_referrals_learns_nothing_of_which_exist(
             for path in ("", "/history"):
                 got = client.get(f"{intake}/referrals/{referral_id}{path}", headers=prosecutor)
                 assert got.status_code == 403, (referral_id, path, got.text)
+
+
+def test_a_caller_who_may_not_send_is_refused_before_its_body_is_read(stack: LocalStack) -> None:
+    """403, not 422, for an empty body from a caller whose role may never send it."""
+    police = bearer(stack, Role.law_enforcement, "lapd")
+    intake = stack.url("intake")
+    with httpx.Client(timeout=15) as client:
+        made = client.post(f"{intake}/referrals", json=referral(), headers=ADMIN)
+        assert made.status_code == 201, made.text
+        rid = made.json()["referral_id"]
+        paths = [
+            f"/referrals/{rid}/{step}"
+            for step in ("assessment", "care-plan", "status", "withdrawal", "demographics")
+        ]
+        paths += ["/naloxone/distributions", "/naloxone/uses", "/evaluation/cohort-members"]
+        paths += ["/evaluation/justice-contacts", "/evaluation/probation-spells"]
+        for path in paths:
+            refused = client.post(f"{intake}{path}", json={}, headers=police)
+            assert refused.status_code == 403, (path, refused.status_code, refused.text)
+            invalid = client.post(f"{intake}{path}", json={}, headers=ADMIN)
+            assert invalid.status_code == 422, (path, invalid.status_code, invalid.text)
