@@ -25,7 +25,11 @@ def migrations() -> list[Migration]:
 async def scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     keeper = keeper_for(runtime.settings)
     interval = runtime.settings.abeyance_tick_seconds
-    probe = LagProbe(runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER)
+    probe = (  # on event time alone, nothing reads whether a partition is caught up
+        None
+        if keeper.event_time_only
+        else LagProbe(runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER)
+    )
     await run_scheduler(runtime.pool, keeper, CONSUMER, interval, stop, probe)
 
 

@@ -100,11 +100,13 @@ async def _site_of(request: Request, referral_id: UUID) -> str:
     return site
 
 
-async def _check_case_manager(request: Request, caller: Caller, referral_id: UUID) -> str:
-    """The referral's site, once the caller may work on it (a case manager of that site).
-
-    A role that may never work on referrals is refused before the referral is looked up: its
-    answer is 403 whether the referral exists or not."""
+async def case_site(
+    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+) -> str:
+    """A dependency: the referral's site, once the caller may work on it (a case manager of
+    that site, or an admin). Being a dependency, it refuses (403) before a body is validated,
+    and a role that may never work on referrals is refused before the referral is looked up:
+    its answer is 403 whether the referral exists or not."""
     if not caller.is_admin and caller.role is not Role.case_manager:
         raise forbid(f"role {caller.role} may not work on referrals")
     site_code = await _site_of(request, referral_id)
@@ -116,14 +118,6 @@ async def _check_case_manager(request: Request, caller: Caller, referral_id: UUI
     if caller.agency not in site.case_management:
         raise forbid(f"{caller.agency} is not a case-management agency of {site_code}")
     return site_code
-
-
-async def case_site(
-    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
-) -> str:
-    """A dependency: the referral's site, once the caller may work on it. Being a dependency,
-    it refuses (403) before the body is validated."""
-    return await _check_case_manager(request, caller, referral_id)
 
 
 def _case_manager_agency(
@@ -244,15 +238,17 @@ async def record_demographics(
 
 @router.get("/referrals/{referral_id}")
 async def get_referral(
-    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+    referral_id: UUID,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+    _site: str = Depends(case_site),
 ) -> dict[str, Any]:
-    await _check_case_manager(request, caller, referral_id)
     runtime = runtime_of(request)
     async with runtime.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT participant_id, state FROM referral_view WHERE referral_id = $1", referral_id
         )
-        assert row is not None  # _check_case_manager found it
+        assert row is not None  # case_site found it
         view: dict[str, Any] = dict(row["state"])
         view["person"], view["identity"] = await _identity(conn, request, row["participant_id"])
         await audit(conn, caller, "GET referral", "referral", str(referral_id), "read")
@@ -279,9 +275,11 @@ async def _identity(
 
 @router.get("/referrals/{referral_id}/history")
 async def get_history(
-    referral_id: UUID, request: Request, caller: Caller = Depends(caller_of)
+    referral_id: UUID,
+    request: Request,
+    caller: Caller = Depends(caller_of),
+    _site: str = Depends(case_site),
 ) -> dict[str, Any]:
-    await _check_case_manager(request, caller, referral_id)
     events = await runtime_of(request).store.read_stream(str(referral_id))
     async with runtime_of(request).pool.acquire() as conn:
         await audit(conn, caller, "GET referral history", "referral", str(referral_id), "read")

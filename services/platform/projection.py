@@ -207,16 +207,20 @@ async def _parsed_leniently(
     records: tuple[ConsumerRecord[Any, Any], ...],
     original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
 ) -> Any:
-    """faststream's own parsing, which reads every header as UTF-8, on copies whose headers are
-    made readable; the handler still gets the records as they came (a partner's binary header
-    must neither stop the consumer nor be altered in a dead-letter or rejected copy)."""
-    readable = tuple(
-        replace(r, headers=[(k, v.decode(errors="replace").encode()) for k, v in r.headers or ()])
-        for r in records
-    )
-    message = await original(readable)
-    message.raw_message = records
-    return message
+    """faststream's own parsing, which reads every header as UTF-8; when one is not, the same
+    parsing on copies whose headers are made readable, while the handler still gets the records
+    as they came (a partner's binary header must neither stop the consumer nor be altered in a
+    dead-letter or rejected copy)."""
+    try:
+        return await original(records)
+    except UnicodeDecodeError:  # rare: copy the batch only then
+        readable = tuple(
+            replace(r, headers=[(k, v.decode(errors="replace").encode()) for k, v in r.headers])
+            for r in records
+        )
+        message = await original(readable)
+        message.raw_message = records
+        return message
 
 
 def _highwaters(message: KafkaMessage, records: Sequence[ConsumerRecord[Any, Any]]) -> Highwaters:

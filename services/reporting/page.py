@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
@@ -234,7 +234,7 @@ def relabel(table: ReportTable, labels: Mapping[str, Mapping[str | int, str]]) -
         Cell({k: value(k, v) for k, v in c.dims.items()}, c.measure, c.value, c.note)
         for c in table.cells
     ]
-    return ReportTable(table.name, cells, suppressible=table.suppressible, note=table.note)
+    return replace(table, cells=cells)
 
 
 def _header(data: ReportData, program: Program) -> str:

@@ -46,7 +46,6 @@ class ReportTable:
     cells: list[Cell] = field(default_factory=list)
     constraints: list[Constraint[Key]] = field(default_factory=list)
     unpublished: dict[Key, int] = field(default_factory=dict)
-    suppressible: bool = True
     note: str | None = None
     linked: tuple[frozenset[str], ...] = ()
     """Measures that reveal one another (doses, usually two per kit): hidden together."""

@@ -32,7 +32,7 @@ REPORTS: dict[str, Builder] = {
 async def build(conn: Connection, name: str, scope: Scope, *, public: bool) -> ReportTable:
     """The report ``name``; for the public, small cells and their complements are hidden."""
     table = await REPORTS[name](conn, replace(scope, public=public))
-    if public and table.suppressible:
+    if public:
         table.cells = apply_suppression(
             table.cells, table.constraints, unpublished=table.unpublished, linked=table.linked
         )
