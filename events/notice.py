@@ -53,6 +53,9 @@ class Notice(CaseReference):
     declined_on: date | None = None
     expired_on: date | None = None
     rescinded_on: date | None = None
+    ended_on: date | None = None
+    """On a rescinded expiry whose abeyance ended without a decline (the participant withdrew
+    by the deadline, recorded after the expiry): the day it ended. Charges were not declined."""
     redisclosure_statement: str = Field(default=REDISCLOSURE_STATEMENT, min_length=1)
 
     @model_validator(mode="after")

@@ -51,7 +51,7 @@ async def record(request: Request, caller: Caller, body: Any, decide: Decide) ->
     runtime = runtime_of(request)
     key = request.headers.get("idempotency-key")
     print_ = fingerprint(request.method, request.url.path, body)
-    correlation = request.headers.get("x-correlation-id") or str(uuid4())
+    correlation = getattr(request.state, "correlation_id", None) or str(uuid4())
     async with runtime.pool.acquire() as conn, conn.transaction():
         if key:
             earlier = await earlier_answer(conn, caller, key, print_)
@@ -80,6 +80,9 @@ async def apply_decision(
         )
         for event in decision.events
     ]
+    if not envelopes:  # accepted as already true: nothing to record
+        await audit(conn, caller, action, decision.record_type, decision.stream_id, "unchanged")
+        return
     try:
         await EventStore.append_in(conn, decision.stream_id, decision.expected_version, envelopes)
     except ConcurrencyConflict as conflict:

@@ -73,9 +73,10 @@ async def apply_event(
                 payload.status.value,
                 position,
             )
-        case ParticipantWithdrew():
+        case ParticipantWithdrew():  # a withdrawal ends participation (domain.md, statuses)
             await conn.execute(
-                "UPDATE referrals SET withdrew_at = $2, position = $3 WHERE referral_id = $1",
+                "UPDATE referrals SET withdrew_at = $2, status = 'inactive', position = $3"
+                " WHERE referral_id = $1",
                 payload.referral_id,
                 payload.withdrew_at,
                 position,

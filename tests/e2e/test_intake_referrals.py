@@ -124,10 +124,16 @@ def test_case_events_follow_the_legal_order(stack: LocalStack) -> None:
     )
     assert care_plan.status_code == 409 and "withdrew" in care_plan.text
     assert post(stack, f"/referrals/{rid}/withdrawal", withdrawal, chpla).status_code == 409
+    # a withdrawal ended participation: inactive is already true, active conflicts
+    inactive = {"status": "inactive", "reason": "withdrew", "changed_at": withdrawal["withdrew_at"]}
+    assert post(stack, f"/referrals/{rid}/status", inactive, chpla).status_code == 202
+    back = {**inactive, "status": "active"}
+    assert post(stack, f"/referrals/{rid}/status", back, chpla).status_code == 409
     unknown = "00000000-0000-4000-8000-000000000001"
     assert post(stack, f"/referrals/{unknown}/care-plan", at, chpla).status_code == 404
     view = get(stack, f"/referrals/{rid}", chpla).json()
     assert view["assessment_completed_at"] and view["withdrew_at"]
+    assert view["status"] == "inactive"
     history = get(stack, f"/referrals/{rid}/history", chpla).json()["events"]
     assert [e["event_type"] for e in history] == [
         "ReferralMade",
@@ -199,12 +205,13 @@ def test_inbound_topic_accepts_good_submissions_and_rejects_bad_ones(stack: Loca
         (b"k4", json.dumps(other_agency).encode(), None),
         (b"k1", json.dumps(good).encode(), None),  # a repeated submission: recorded once
         (b"k6", b"{broken", [("x-partner-trace", b"\xff\xfe\x00binary")]),  # not UTF-8
+        (b"\xff\xfek7", b"{broken key", None),  # a key that is not UTF-8 either
         (b"k5", json.dumps(good_after).encode(), None),
     ]
     asyncio.run(produce(stack.kafka_bootstrap, INBOUND_REFERRALS, messages))
-    rejected = asyncio.run(read_topic(stack.kafka_bootstrap, INBOUND_REJECTED, expected=4))
+    rejected = asyncio.run(read_topic(stack.kafka_bootstrap, INBOUND_REJECTED, expected=5))
     reasons = {r.key: json.loads(dict(r.headers)[HEADER_REJECTION]) for r in rejected}
-    assert set(reasons) >= {b"k2", b"k3", b"k4", b"k6"}
+    assert set(reasons) >= {b"k2", b"k3", b"k4", b"k6", b"\xff\xfek7"}  # keys byte for byte
     binary = next(r for r in rejected if r.key == b"k6")  # copied unchanged, headers included
     assert binary.value == b"{broken"
     assert dict(binary.headers)["x-partner-trace"] == b"\xff\xfe\x00binary"
@@ -223,6 +230,9 @@ def test_inbound_topic_accepts_good_submissions_and_rejects_bad_ones(stack: Loca
     assert asyncio.run(intake_count(stack, "SELECT count(*) FROM referral_view")) == (
         views_before + 2
     )
+    # published rejected copies (names and dates of birth in the clear) are not kept in intake
+    kept = "SELECT count(*) FROM outbox WHERE topic = $1"
+    assert asyncio.run(intake_count(stack, kept, INBOUND_REJECTED)) == 0
 
 
 def test_case_managers_record_self_reported_demographics(stack: LocalStack) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from events.categories import Gender, NaloxoneChannel, Pathway
-from events.payloads import EventPayload
+from events.payloads import EventPayload, ParticipantWithdrew
 from tests.integration.reporting_support import (
     apply_all,
     inactive,
@@ -59,6 +59,20 @@ async def test_referrals_by_site_reproduces_the_published_table(database: str) -
         assert value(table, "pct", site=site, status="total") == 100
     public = await report(pool, "referrals-by-site", public=True)
     assert public.cells == table.cells  # no count from 1 to 10: nothing to hide
+    await pool.close()
+
+
+async def test_a_withdrawn_referral_counts_inactive(database: str) -> None:
+    pool = await reporting_pool(database)
+    stays, leaves = made("hollywood"), made("hollywood")
+    left = ParticipantWithdrew(
+        referral_id=leaves.referral_id, withdrew_at=leaves.referred_at + timedelta(days=9)
+    )
+    async with pool.acquire() as conn:
+        await apply_all(conn, [stays, leaves, left])
+    table = await report(pool, "referrals-by-site")
+    assert value(table, site="hollywood", status="active") == 1
+    assert value(table, site="hollywood", status="inactive") == 1
     await pool.close()
 
 

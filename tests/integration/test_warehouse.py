@@ -223,7 +223,7 @@ async def test_parquet_files_hold_the_de_identified_facts(
         "participant_id": str(LATER_PARTICIPANT),
         "site": "east-la",
         "pathway": "social_contact",
-        "status": "active",
+        "status": "inactive",  # withdrew: a withdrawal ends participation
         "referred_on": date(2024, 3, 1),
         "is_re_referral": True,
         "gender": "male",
@@ -290,7 +290,8 @@ async def test_publishing_enqueues_every_fact_row_changed_after_a_position(
 ) -> None:
     async with reporting.acquire() as conn, conn.transaction():
         highest = await publish_changed_facts(conn, 0, as_of=AS_OF)
-        keys = [r["key"] for r in await conn.fetch("SELECT key FROM outbox ORDER BY id")]
+        rows = await conn.fetch("SELECT key FROM outbox ORDER BY id")
+        keys = [bytes(r["key"]).decode() for r in rows]
 
     assert highest == len(_history()) + 1
     assert len(keys) == 2 + 1 + 2 + 1 + 4
@@ -307,7 +308,7 @@ async def test_a_later_contact_republishes_only_its_subject_windows(reporting: P
         rows = await conn.fetch("SELECT topic, key, headers, body FROM outbox ORDER BY id")
 
     assert highest == before + 1
-    assert [r["key"] for r in rows] == [
+    assert [bytes(r["key"]).decode() for r in rows] == [
         f"evaluation_subject_window:{PLAIN_SUBJECT}:6",
         f"evaluation_subject_window:{PLAIN_SUBJECT}:12",
     ]

@@ -286,11 +286,37 @@ def test_a_withdrawal_after_the_deadline_leaves_the_expiry_to_the_timer() -> Non
     assert [type(e) for e in when(state, tick(local(2024, 4, 3)))] == [AbeyanceExpired]
 
 
-def test_a_withdrawal_after_a_decision_decides_nothing() -> None:
+def test_a_withdrawal_after_a_decline_decides_nothing() -> None:
     done = given(start(), step(ASSESSMENT, local(2024, 3, 2)), step(CARE_PLAN, local(2024, 3, 3)))
-    lapsed = given(start(), tick(local(2024, 4, 2)))
     assert when(done, Withdrew(local(2024, 3, 4))) == []
-    assert when(lapsed, Withdrew(local(2024, 3, 4))) == []
+
+
+def test_a_late_recorded_withdrawal_rescinds_the_expiry_and_ends_the_abeyance() -> None:
+    lapsed = given(start(), tick(local(2024, 4, 2)))
+    events, after = run(Withdrew(local(2024, 3, 4)), lapsed, decided_at=ISSUED_AT)
+    assert events == [
+        AbeyanceExpiryRescinded(
+            referral_id=REFERRAL_ID,
+            reason="the participant withdrew on or before the deadline (2024-03-31)"
+            " but recorded after the expiry",
+        ),
+        AbeyanceEnded(referral_id=REFERRAL_ID, reason="participant withdrew"),
+    ]
+    assert (after.status, after.rescinded) == (Status.ENDED, True)
+    assert when(after, tick(local(2024, 5, 1))) == []
+    sent = notice(events, after)
+    assert sent is not None and sent.decision is NoticeDecision.RESCINDED
+    assert (sent.expired_on, sent.rescinded_on, sent.ended_on, sent.declined_on) == (
+        date(2024, 3, 31),
+        date(2024, 4, 5),
+        date(2024, 3, 4),
+        None,
+    )
+
+
+def test_a_withdrawal_after_the_deadline_leaves_an_expiry_standing() -> None:
+    lapsed = given(start(), tick(local(2024, 4, 2)))
+    assert when(lapsed, Withdrew(local(2024, 4, 1))) == []
 
 
 # --- late truth ---------------------------------------------------------------------------------
@@ -430,6 +456,7 @@ def test_a_notice_says_nothing_about_treatment() -> None:
         "declined_on",
         "expired_on",
         "rescinded_on",
+        "ended_on",
     }
 
 
@@ -454,7 +481,8 @@ def histories(draw: st.DrawFn) -> tuple[tuple[CompletionStep, ...], list[Input]]
 
     Steps arrive in any order; a withdrawal arrives after them (intake refuses completions
     once a withdrawal is recorded). A tick at event time T is delivered only once every input
-    that occurred at or before T has been delivered. The last tick is far past the deadline.
+    that occurred at or before T has been delivered, except a withdrawal recorded late, which
+    may arrive after every tick. The last tick is far past the deadline.
     """
     condition = tuple(draw(st.sets(st.sampled_from(CompletionStep), min_size=1)))
     seconds = st.integers(min_value=-2 * DAY, max_value=40 * DAY)
@@ -464,9 +492,13 @@ def histories(draw: st.DrawFn) -> tuple[tuple[CompletionStep, ...], list[Input]]
         if draw(st.booleans())
     ]
     referral_inputs = draw(st.permutations(steps))
+    late: list[Input] = []
     if draw(st.booleans()):
         at = REFERRED_AT + timedelta(seconds=draw(st.integers(0, 40 * DAY)))
-        referral_inputs = [*referral_inputs, Withdrew(at)]
+        if draw(st.booleans()):
+            late = [Withdrew(at)]  # recorded late: after every tick, the watermark broken
+        else:
+            referral_inputs = [*referral_inputs, Withdrew(at)]
     tick_times = sorted(
         REFERRED_AT + timedelta(seconds=t)
         for t in draw(st.lists(st.integers(0, 45 * DAY), max_size=4))
@@ -483,7 +515,7 @@ def histories(draw: st.DrawFn) -> tuple[tuple[CompletionStep, ...], list[Input]]
         arrival += pending[:count]
         pending = pending[count:]
         arrival.append(tick(at))
-    return condition, [start(condition=condition), *arrival, *pending]
+    return condition, [start(condition=condition), *arrival, *pending, *late]
 
 
 def occurred(item: Input) -> datetime:

@@ -388,7 +388,7 @@ def withdrew(moment: datetime | None = None) -> ParticipantWithdrew:
     [
         care_plan(completed_at=at(2)),
         assessment(completed_at=at(2)),
-        ChangeStatus(RID, ParticipantStatus.INACTIVE, "left", at(2)),
+        ChangeStatus(RID, ParticipantStatus.ACTIVE, "back again", at(2)),
     ],
     ids=lambda c: type(c).__name__,
 )
@@ -406,6 +406,16 @@ def test_withdrawal() -> None:
 def test_withdrawal_after_completion_is_allowed() -> None:
     done = AssessmentCompleted(referral_id=RID, completed_at=at(1), case_manager_agency="chpla")
     assert when(RecordWithdrawal(RID, at(4)), made(), done) == [withdrew(at(4))]
+
+
+def test_a_withdrawal_makes_the_participant_inactive_from_then_on() -> None:
+    state = state_from([made(), withdrew(at(4))])
+    assert (state.status, state.status_changed_at) == (ParticipantStatus.INACTIVE, at(4))
+
+
+def test_inactive_after_a_withdrawal_is_accepted_as_already_true() -> None:
+    went_inactive = ChangeStatus(RID, ParticipantStatus.INACTIVE, "withdrew from LEAD", at(5))
+    assert when(went_inactive, made(), withdrew(at(4))) == []
 
 
 def test_a_second_withdrawal_conflicts() -> None:

@@ -49,6 +49,8 @@ from services.abeyance.domain.state import (
 )
 
 WITHDREW_REASON = "participant withdrew"
+COMPLETION = "the completion condition was met"
+WITHDRAWAL = "the participant withdrew"
 
 
 def decide(input: Input, state: State, *, decided_at: datetime) -> list[EventPayload]:
@@ -148,28 +150,30 @@ def basis(condition: tuple[CompletionStep, ...]) -> str:
     return " and ".join(names) + " completed"
 
 
-def _expiry_rescinded(state: AbeyanceState) -> AbeyanceExpiryRescinded:
+def _expiry_rescinded(state: AbeyanceState, what: str = COMPLETION) -> AbeyanceExpiryRescinded:
     deadline_on = local_date(state.deadline_at, state.time_zone)
     return AbeyanceExpiryRescinded(
         referral_id=state.referral_id,
-        reason=(
-            f"the completion condition was met on or before the deadline ({deadline_on}) "
-            "but recorded after the expiry"
-        ),
+        reason=f"{what} on or before the deadline ({deadline_on}) but recorded after the expiry",
     )
 
 
 def _withdrew(withdrew: Withdrew, state: AbeyanceState) -> list[EventPayload]:
-    """End a pending abeyance, unless the withdrawal occurred after the deadline.
+    """End the abeyance when the withdrawal occurred by the deadline, before the condition was
+    met: at once while pending; recorded after an expiry, it rescinds the expiry first (live
+    operation would have ended the abeyance, and a replay must decide as live operation did).
 
-    After the deadline the period is over: the expiry (the timer's decision) stands, whichever of
-    the withdrawal and the tick arrives first.
+    A withdrawal after the deadline changes nothing: the period was over, the expiry (the
+    timer's decision) stands, whichever of the withdrawal and the tick arrives first.
     """
-    if state.status is not Status.PENDING or condition_met(state):
+    if not is_on_or_before(withdrew.withdrew_at, state.deadline_at) or condition_met(state):
         return []
-    if not is_on_or_before(withdrew.withdrew_at, state.deadline_at):
-        return []
-    return [AbeyanceEnded(referral_id=state.referral_id, reason=WITHDREW_REASON)]
+    ended = AbeyanceEnded(referral_id=state.referral_id, reason=WITHDREW_REASON)
+    if state.status is Status.PENDING:
+        return [ended]
+    if state.status is Status.EXPIRED:
+        return [_expiry_rescinded(state, WITHDRAWAL), ended]
+    return []
 
 
 def _deadline_reached(tick: DeadlineReached, state: AbeyanceState) -> list[EventPayload]:

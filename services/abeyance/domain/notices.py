@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 from events.categories import NoticeDecision
 from events.notice import Notice
 from events.payloads import (
+    AbeyanceEnded,
     AbeyanceExpired,
     AbeyanceExpiryRescinded,
     ChargesDeclined,
@@ -36,7 +37,7 @@ def notice_id_for(referral_id: UUID, decision: NoticeDecision) -> UUID:
 def decision_of(events: Sequence[EventPayload]) -> NoticeDecision | None:
     """The decision a prosecutor is told about, if ``events`` (one ``decide`` result) hold one."""
     declined = any(isinstance(e, ChargesDeclined) for e in events)
-    if declined and any(isinstance(e, AbeyanceExpiryRescinded) for e in events):
+    if any(isinstance(e, AbeyanceExpiryRescinded) for e in events):
         return NoticeDecision.RESCINDED
     if declined:
         return NoticeDecision.DECLINED
@@ -56,8 +57,10 @@ def notice_for(
 
     Dates are local dates in the site's zone: ``declined_on`` the day the condition was met,
     ``expired_on`` the deadline day (the abeyance lapses at its end), ``rescinded_on`` the day
-    the rescission is issued. A rescinded notice also restates the decline and the expiry it
-    replaces.
+    the rescission is issued. A rescinded notice also restates the expiry it replaces and what
+    replaces it: the decline (``declined_on``), or the end of the abeyance without a decline
+    (``ended_on``, the day the participant withdrew, which occurred by the deadline but was
+    recorded after the expiry; the charges were not declined).
     """
     decision = decision_of(events)
     if decision is None:
@@ -66,6 +69,7 @@ def notice_for(
     deadline_on = local_date(state_after.deadline_at, zone)
     declined = next((e for e in events if isinstance(e, ChargesDeclined)), None)
     declined_on = local_date(declined.declined_at, zone) if declined is not None else None
+    ended = any(isinstance(e, AbeyanceEnded) for e in events) and state_after.withdrew_at
     return Notice(
         notice_id=notice_id,
         referral_id=state_after.referral_id,
@@ -81,4 +85,5 @@ def notice_for(
         rescinded_on=(
             local_date(issued_at, zone) if decision is NoticeDecision.RESCINDED else None
         ),
+        ended_on=local_date(ended, zone) if ended else None,
     )

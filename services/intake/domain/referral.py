@@ -352,8 +352,12 @@ def _record_completion(
 def _change_status(
     command: ChangeStatus, state: ReferralState, now: datetime, program: Program
 ) -> list[EventPayload]:
+    """A withdrawal made the participant inactive: a later ``inactive`` is accepted as already
+    true (nothing to record), ``active`` conflicts (a new referral brings the person back)."""
     referred_at = _existing(state, command.referral_id)
     site = program.site(state.site or "")
+    if state.withdrawn and command.status == ParticipantStatus.INACTIVE:
+        return []
     _not_withdrawn(state, site)
     problems = _Problems()
     status = _choice(problems, "status", ParticipantStatus, command.status)

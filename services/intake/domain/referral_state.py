@@ -69,8 +69,13 @@ def evolve(state: ReferralState, event: EventPayload) -> ReferralState:
             return replace(state, care_plan_at=event.completed_at)
         case ParticipantStatusChanged():
             return replace(state, status=event.status, status_changed_at=event.changed_at)
-        case ParticipantWithdrew():
-            return replace(state, withdrew_at=event.withdrew_at)
+        case ParticipantWithdrew():  # a withdrawal ends participation: inactive from then on
+            withdrawn = replace(state, withdrew_at=event.withdrew_at)
+            if state.status is ParticipantStatus.INACTIVE:
+                return withdrawn
+            return replace(
+                withdrawn, status=ParticipantStatus.INACTIVE, status_changed_at=event.withdrew_at
+            )
         case _:
             return state
 
