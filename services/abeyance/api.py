@@ -3,14 +3,17 @@ operation, the end of a fed history (``POST /timers/fire``)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
+from events.common import Moment
 from events.topics import REFERRAL_EVENTS
 from services.abeyance.keeper import describe, keeper_for
 from services.abeyance.projection import CONSUMER
@@ -18,6 +21,7 @@ from services.abeyance.scheduler import behind_partitions, fire_until
 from services.platform.audit import audit
 from services.platform.auth import Caller, Role, forbid
 from services.platform.eventstore import StoredEvent
+from services.platform.faults import Unavailable
 from services.platform.http import caller_of, runtime_of
 
 router = APIRouter()
@@ -150,7 +154,7 @@ class HistoryFed(BaseModel):
     """The history fed to intake is complete up to ``until``."""
 
     model_config = ConfigDict(extra="forbid")
-    until: AwareDatetime
+    until: Moment
 
 
 @router.post("/timers/fire", tags=["timers"], response_model=None)
@@ -169,10 +173,18 @@ async def fire_timers(
     if not keeper.event_time_only:
         raise HTTPException(409, "timers follow the wall clock here (not event-time operation)")
     if fed.until > keeper.clock() + timedelta(minutes=1):
-        raise HTTPException(422, "until: must not lie in the future")
-    behind = await behind_partitions(
-        runtime.pool, runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER
-    )
+        raise HTTPException(
+            422, [{"loc": ["body", "until"], "msg": "must not lie in the future", "type": "future"}]
+        )
+    try:
+        behind = await asyncio.wait_for(
+            behind_partitions(
+                runtime.pool, runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER
+            ),
+            timeout=runtime.settings.ready_timeout_s * 3,
+        )
+    except (TimeoutError, KafkaError) as error:
+        raise Unavailable("broker") from error
     if behind:
         return JSONResponse(
             {

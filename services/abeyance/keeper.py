@@ -192,7 +192,7 @@ async def _notice_messages(
         ("notice_id", str(notice.notice_id).encode()),
         ("decision", decision.encode()),
     )
-    return [OutgoingMessage(notice.topic, notice.subject, encode(envelope), headers)]
+    return [OutgoingMessage(notice.topic, notice.subject.encode(), encode(envelope), headers)]
 
 
 async def _facts(conn: Connection, referral_id: UUID) -> list[Fact]:

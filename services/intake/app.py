@@ -26,9 +26,7 @@ def migrations() -> list[Migration]:
 
 
 def inbound_consumer(runtime: ServiceRuntime) -> InboundReferrals:
-    return InboundReferrals(
-        runtime.pool, IntakeContext.from_settings(runtime.settings, default_program())
-    )
+    return InboundReferrals(IntakeContext.from_settings(runtime.settings, default_program()))
 
 
 SPEC = ServiceSpec(

@@ -1,15 +1,14 @@
 """The inbound topic: partners publish referral submissions instead of calling HTTP.
 
-Each message is handled in its own transaction, exactly once per offset (the consumer's position
-is recorded with the outcome). A valid submission becomes the same events as ``POST /referrals``;
-an invalid one is copied unchanged to ``lead.inbound.rejected`` with every reason in the
+The platform's consumer runner hands each message over once, in the transaction that records
+the consumer's progress. A valid submission becomes the same events as ``POST /referrals``; an
+invalid one is copied unchanged to ``lead.inbound.rejected`` with every reason in the
 ``lead-rejection`` header (through the outbox, so a rejection is never lost nor doubled).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,20 +18,14 @@ from pydantic import StringConstraints, ValidationError
 
 from events.categories import AgencyCode
 from events.errors import field_errors
-from events.topics import (
-    HEADER_ORIGINAL_OFFSET,
-    HEADER_ORIGINAL_PARTITION,
-    HEADER_ORIGINAL_TOPIC,
-    HEADER_REJECTION,
-    INBOUND_REFERRALS,
-    INBOUND_REJECTED,
-)
+from events.topics import HEADER_REJECTION, INBOUND_REFERRALS, INBOUND_REJECTED
 from services.intake import commands
 from services.intake.domain.rejections import Rejection, ValidationFailure
 from services.intake.requests import ReferralRequest
 from services.intake.writes import apply_decision
 from services.platform.auth import Caller, Role
-from services.platform.db import Connection, Pool
+from services.platform.db import Connection
+from services.platform.deadletter import original_headers, where_from
 from services.platform.idempotency import (
     StoredAnswer,
     earlier_answer,
@@ -41,11 +34,8 @@ from services.platform.idempotency import (
 )
 from services.platform.kafka import OutgoingMessage
 from services.platform.logging import get_logger
-from services.platform.metrics import CONSUMED
 from services.platform.outbox import enqueue
-from services.platform.projection import Highwaters
 
-CONSUMER = "lead-intake-inbound"
 log = get_logger(__name__)
 Reason = dict[str, str]
 
@@ -93,38 +83,27 @@ def parse(value: bytes | None) -> InboundSubmission:
 
 
 def rejection_message(record: ConsumerRecord[Any, Any], reasons: list[Reason]) -> OutgoingMessage:
-    headers = list(record.headers or ())
-    headers += [
-        (HEADER_REJECTION, json.dumps(reasons).encode()),
-        (HEADER_ORIGINAL_TOPIC, record.topic.encode()),
-        (HEADER_ORIGINAL_PARTITION, str(record.partition).encode()),
-        (HEADER_ORIGINAL_OFFSET, str(record.offset).encode()),
-    ]
-    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else ""
+    """The submission as it came (key and value byte for byte), with every reason; it holds a
+    person's identity, so its outbox row is deleted once published."""
+    headers = [*original_headers(record), (HEADER_REJECTION, json.dumps(reasons).encode())]
+    headers += where_from(record)
+    key = record.key if isinstance(record.key, bytes) else None
     value = record.value if isinstance(record.value, bytes) else b""
-    return OutgoingMessage(INBOUND_REJECTED, key, value, tuple(headers))
+    return OutgoingMessage(INBOUND_REJECTED, key, value, tuple(headers), personal=True)
 
 
 class InboundReferrals:
+    """Run by the platform's consumer runner: each submission exactly once (claimed by a hash of
+    its bytes), a fault of ours retried, never rejected."""
+
     name = "inbound"
     topics = (INBOUND_REFERRALS,)
+    personal = True
 
-    def __init__(self, pool: Pool, ctx: commands.IntakeContext) -> None:
-        self._pool = pool
+    def __init__(self, ctx: commands.IntakeContext) -> None:
         self._ctx = ctx
 
-    async def handle_batch(
-        self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters
-    ) -> None:
-        for record in records:
-            async with self._pool.acquire() as conn, conn.transaction():
-                if await self._already_handled(conn, record):
-                    continue
-                outcome = await self._handle(conn, record)
-                await self._mark_handled(conn, record)
-            CONSUMED.labels(CONSUMER, outcome).inc()
-
-    async def _handle(self, conn: Connection, record: ConsumerRecord[Any, Any]) -> str:
+    async def apply_record(self, conn: Connection, record: ConsumerRecord[Any, Any]) -> str:
         try:
             submission = parse(record.value)
             async with conn.transaction():  # a rejected submission leaves nothing behind
@@ -164,27 +143,3 @@ class InboundReferrals:
         agency = self._ctx.program.agency(agency_code)
         role = agency.role.value if agency else ""
         return Role(role) if role in Role.__members__ else Role.community_partner
-
-    @staticmethod
-    async def _already_handled(conn: Connection, record: ConsumerRecord[Any, Any]) -> bool:
-        done = await conn.fetchval(
-            'SELECT "offset" >= $4 FROM consumer_positions'
-            " WHERE consumer = $1 AND topic = $2 AND partition = $3",
-            CONSUMER,
-            record.topic,
-            record.partition,
-            record.offset,
-        )
-        return bool(done)
-
-    @staticmethod
-    async def _mark_handled(conn: Connection, record: ConsumerRecord[Any, Any]) -> None:
-        await conn.execute(
-            'INSERT INTO consumer_positions (consumer, topic, partition, "offset")'
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, topic, partition)"
-            ' DO UPDATE SET "offset" = excluded."offset", updated_at = now()',
-            CONSUMER,
-            record.topic,
-            record.partition,
-            record.offset,
-        )

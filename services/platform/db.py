@@ -83,9 +83,22 @@ async def _init_connection(conn: Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    connect_timeout_s: float = 5.0,
+    command_timeout_s: float | None = 60.0,
+) -> Pool:
+    """A pool whose connects and statements time out (a lost server is a fault, not a hang)."""
     pool: Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        timeout=connect_timeout_s,
+        command_timeout=command_timeout_s,
     )
     return pool
 

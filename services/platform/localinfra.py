@@ -200,10 +200,15 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 class LocalPostgres:
-    """A throwaway PostgreSQL server on 127.0.0.1 (trust auth, user `postgres`, no fsync)."""
+    """A throwaway PostgreSQL server on 127.0.0.1 (trust auth, user `postgres`).
 
-    def __init__(self, port: int | None = None) -> None:
+    Fast by default (no fsync, asynchronous commit: tests); ``durable`` keeps the server's
+    normal durability (fsync, synchronous commit), so that a crash (``crash``: an immediate
+    shutdown, as a power cut to the postmaster) loses no committed transaction."""
+
+    def __init__(self, port: int | None = None, *, durable: bool = False) -> None:
         self.port = port or free_port()
+        self.durable = durable
         self._bindir = _postgres_bindir()
         self._workdir = Path(tempfile.mkdtemp(prefix="lead-pg-"))
         self._datadir = self._workdir / "data"
@@ -219,20 +224,28 @@ class LocalPostgres:
         return int(pidfile.read_text().split()[0]) if pidfile.exists() else None
 
     def start(self) -> Self:
+        """Start the server (initialising its data directory the first time)."""
         if os.geteuid() == 0:
             shutil.chown(self._workdir, user="postgres", group="postgres")
         atexit.register(self.stop)
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self._workdir} -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self._workdir}"
+        options += " -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         try:
-            self._as_server_user("initdb", "-D", str(self._datadir), "-U", "postgres")
+            if not self._datadir.exists():
+                self._as_server_user("initdb", "-D", str(self._datadir), "-U", "postgres")
             self._pg_ctl("-o", options, "-l", str(self.log_path), "-w", "start")
         except BaseException:
             self.stop()
             raise
         return self
+
+    def crash(self) -> None:
+        """Stop the server abruptly (``pg_ctl stop -m immediate``), keeping its data: the next
+        ``start`` recovers from the write-ahead log."""
+        if self.pid is not None:
+            self._pg_ctl("-m", "immediate", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         """Create the database unless it exists; return its DSN."""

@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from events.envelope import Envelope, encode, kafka_headers
 from events.topics import topic_for_event
 from services.platform.db import Connection, Pool
+from services.platform.faults import classify
 from services.platform.kafka import OutgoingMessage, Publisher
 from services.platform.logging import get_logger
-from services.platform.metrics import OUTBOX_PUBLISHED
+from services.platform.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 
 _RELAY_LOCK = 4_242_002
 log = get_logger(__name__)
@@ -30,7 +33,7 @@ def event_message(envelope: Envelope) -> OutgoingMessage:
     """An event as it travels on its topic: keyed by subject, typed in headers."""
     return OutgoingMessage(
         topic=topic_for_event(envelope.event_type),
-        key=envelope.subject,
+        key=envelope.subject.encode(),
         body=encode(envelope),
         headers=tuple(kafka_headers(envelope)),
     )
@@ -41,8 +44,11 @@ async def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None
     if not messages:
         return
     await conn.executemany(
-        "INSERT INTO outbox (topic, key, headers, body) VALUES ($1, $2, $3, $4)",
-        [(m.topic, m.key, [_stored_header(k, v) for k, v in m.headers], m.body) for m in messages],
+        "INSERT INTO outbox (topic, key, headers, body, personal) VALUES ($1, $2, $3, $4, $5)",
+        [
+            (m.topic, m.key, [_stored_header(k, v) for k, v in m.headers], m.body, m.personal)
+            for m in messages
+        ],
     )
 
 
@@ -77,12 +83,14 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.05,
         max_backoff_s: float = 5.0,
+        crash_after_publish: float = 0.0,
     ) -> None:
         self._pool = pool
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
+        self._crash_after_publish = crash_after_publish
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows and mark them sent; the number published."""
@@ -93,7 +101,11 @@ class OutboxRelay:
             if not rows:
                 return 0
             await self._publisher.publish_many([row.message for row in rows])
+            if self._crash_after_publish and random.random() < self._crash_after_publish:
+                log.warning("fault_injected", fault="relay killed between publish and mark")
+                os._exit(137)  # fault injection (make chaos): as abrupt as a SIGKILL
             await self._mark_sent(conn, [row.id for row in rows])
+            await self._forget_personal(conn, [row.id for row in rows if row.message.personal])
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 
@@ -106,7 +118,15 @@ class OutboxRelay:
                 backoff = self._poll_interval_s
             except Exception as error:
                 published = 0
-                log.warning("outbox_publish_failed", error=str(error), retry_in_s=backoff)
+                fault = classify(error)
+                OUTBOX_FAILURES.labels(fault).inc()
+                log.warning(
+                    "outbox_publish_failed",
+                    fault=fault,
+                    error_type=type(error).__name__,
+                    error=str(error),
+                    retry_in_s=backoff,
+                )
                 await self._record_failure(str(error))
                 backoff = min(backoff * 2, self._max_backoff_s)
             if published == 0:
@@ -115,7 +135,7 @@ class OutboxRelay:
 
     async def _unsent(self, conn: Connection) -> list[_Row]:
         records = await conn.fetch(
-            "SELECT id, topic, key, headers, body FROM outbox"
+            "SELECT id, topic, key, headers, body, personal FROM outbox"
             " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
             self._batch_size,
         )
@@ -124,9 +144,10 @@ class OutboxRelay:
                 r["id"],
                 OutgoingMessage(
                     r["topic"],
-                    r["key"],
+                    None if r["key"] is None else bytes(r["key"]),
                     bytes(r["body"]),
                     tuple(_header(h) for h in r["headers"]),
+                    r["personal"],
                 ),
             )
             for r in records
@@ -134,6 +155,12 @@ class OutboxRelay:
 
     async def _mark_sent(self, conn: Connection, ids: list[int]) -> None:
         await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
+
+    async def _forget_personal(self, conn: Connection, ids: list[int]) -> None:
+        """A published row that holds a person's identity is not kept (its topic keeps it for
+        days only; see docs/operations.md)."""
+        if ids:
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids)
 
     async def _record_failure(self, error: str) -> None:
         try:
@@ -151,3 +178,13 @@ async def pending_count(pool: Pool) -> int:
     async with pool.acquire() as conn:
         count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
         return count
+
+
+async def oldest_unsent_age_s(pool: Pool) -> float:
+    """How long the oldest unsent row has waited (0 when none waits): a stuck relay shows here."""
+    async with pool.acquire() as conn:
+        age: float = await conn.fetchval(
+            "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8"
+            " FROM outbox WHERE sent_at IS NULL"
+        )
+        return age

@@ -1,39 +1,40 @@
-"""The projection runner: idempotent, redelivery-safe consumers with a dead-letter queue.
+"""The consumer runner: applies batches of messages exactly once, never skipping one.
 
-A consumer reads batches with manual commit. For each batch it applies every new event and
-records the event id (and the partition offset) in **one** database transaction, then commits the
-Kafka offsets. A redelivery or a duplicate finds its event id already recorded and changes
-nothing. A message that cannot be decoded, or whose event the projection refuses, goes to
-``<topic>.dlq`` with the reason in headers; the consumer carries on with the next one.
+For each batch, in **one** database transaction, the runner claims every message (its event id,
+or a hash of its bytes for messages that are not events) in ``processed_events``, applies the
+new ones in order, dead-letters those that are at fault, and records each partition's position;
+the subscriber commits the Kafka offsets only after that transaction committed. A redelivered
+or duplicated message finds its claim and changes nothing.
+
+Failures follow the fault policy (``services.platform.faults``): a transient fault aborts the
+batch and the subscriber retries it from its first message; a message at fault is dead-lettered
+(to ``<topic>.dlq``, through the outbox, in the same transaction) and the batch is applied again
+without it; a bug is retried a bounded number of times, then dead-lettered with a traceback
+summary. Nothing is ever committed past a message that was neither applied nor dead-lettered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
 
-from aiokafka import ConsumerRecord, TopicPartition
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from aiokafka import ConsumerRecord
 
 from events.errors import EventDecodeError
 from events.registry import DecodedEvent, decode
-from events.topics import (
-    HEADER_ERROR,
-    HEADER_ORIGINAL_OFFSET,
-    HEADER_ORIGINAL_PARTITION,
-    HEADER_ORIGINAL_TOPIC,
-    dlq_topic,
-)
 from services.platform.db import Connection, Pool
-from services.platform.kafka import OutgoingMessage, Publisher, consumer_options
+from services.platform.deadletter import DeadLetter, content_claim, dead_letter_message
+from services.platform.faults import Fault, classify, summary
 from services.platform.logging import get_logger
-from services.platform.metrics import CONSUMED
-from services.platform.settings import Settings
+from services.platform.metrics import CONSUMED, DEAD_LETTERS
+from services.platform.outbox import enqueue
 
 log = get_logger(__name__)
+PartitionKey = tuple[str, int]
+MessageKey = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,12 @@ class Source:
     offset: int
 
 
-Highwaters = Mapping[tuple[str, int], int]
+Highwaters = Mapping[PartitionKey, int]
 """Per (topic, partition): the offset after the last message (the partition's end)."""
 
 
 class Projection(Protocol):
-    """A read model fed by events. ``apply`` runs inside the runner's transaction."""
+    """A consumer of events. ``apply`` runs inside the runner's transaction."""
 
     @property
     def name(self) -> str: ...
@@ -68,126 +69,250 @@ class SettlesBatches(Protocol):
     async def batch_applied(self, conn: Connection) -> None: ...
 
 
-@dataclass(frozen=True)
-class Rejected:
-    record: ConsumerRecord[Any, Any]
-    reason: str
-    error_type: str
+@runtime_checkable
+class RecordConsumer(Protocol):
+    """A consumer of messages that are not events (e.g. partners' inbound submissions).
+
+    ``personal``: its messages may carry a person's identity, so their dead letters are
+    deleted from the outbox once published."""
+
+    personal: bool
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def topics(self) -> Sequence[str]: ...
+
+    async def apply_record(self, conn: Connection, record: ConsumerRecord[Any, Any]) -> str:
+        """Handle one message; the outcome's name (for metrics)."""
+        ...
+
+
+Consumer = Projection | RecordConsumer
+
+
+class Rewound(Exception):
+    """An operator asked this consumer to re-read its topics (``lead consumer rewind``)."""
+
+
+class RetryLater(Exception):
+    """A message failed through no fault of its own this time: retry the batch later."""
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
     applied: int
     duplicates: int
-    rejected: list[Rejected]
+    dead_lettered: int
 
 
-def dead_letter(rejected: Rejected, consumer: str) -> OutgoingMessage:
-    """The original message, unchanged, with why it could not be processed."""
-    record = rejected.record
-    headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith(HEADER_ERROR)]
-    headers += [
-        (HEADER_ERROR, rejected.reason.encode()),
-        (f"{HEADER_ERROR}-type", rejected.error_type.encode()),
-        ("lead-consumer", consumer.encode()),
-        (HEADER_ORIGINAL_TOPIC, record.topic.encode()),
-        (HEADER_ORIGINAL_PARTITION, str(record.partition).encode()),
-        (HEADER_ORIGINAL_OFFSET, str(record.offset).encode()),
-    ]
-    key = record.key.decode(errors="replace") if isinstance(record.key, bytes) else ""
-    value = record.value if isinstance(record.value, bytes) else b""
-    return OutgoingMessage(dlq_topic(record.topic), key, value, tuple(headers))
+@dataclass(frozen=True)
+class _Read:
+    record: ConsumerRecord[Any, Any]
+    claim_id: UUID | None
+    event: DecodedEvent | None = None
+    letter: DeadLetter | None = None
+
+    @property
+    def key(self) -> MessageKey:
+        return (self.record.topic, self.record.partition, self.record.offset)
+
+
+@dataclass
+class _Attempt:
+    applied: int = 0
+    duplicates: int = 0
+    dead: list[_Read] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
 
 
 class ProjectionRunner:
-    def __init__(self, pool: Pool, projection: Projection, dlq: Publisher, consumer: str) -> None:
+    """Runs one consumer (a projection, or a consumer of raw records) under one name."""
+
+    def __init__(
+        self, pool: Pool, projection: Consumer, consumer: str, *, max_bug_attempts: int = 5
+    ) -> None:
         self._pool = pool
         self.projection = projection
-        self._dlq = dlq
         self.consumer = consumer
+        self.generation: int | None = None
+        """The rewind generation this process last sought to (None: not read yet)."""
+        self._max_bug_attempts = max_bug_attempts
+        self._attempts: dict[MessageKey, int] = {}
+        self._poisoned: dict[MessageKey, DeadLetter] = {}
 
     async def handle_batch(
         self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters | None = None
     ) -> BatchOutcome:
-        decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]] = []
-        rejected: list[Rejected] = []
-        for record in records:
+        """Apply the batch; raises on a transient fault or a bug to retry (nothing recorded)."""
+        reads = [self._read(record) for record in records]
+        while True:
             try:
-                decoded.append((record, decode(record.value)))
-            except EventDecodeError as error:
-                rejected.append(Rejected(record, error.reason, type(error).__name__))
-        applied, duplicates = await self._apply_all(decoded, rejected, highwaters or {})
-        if rejected:
-            await self._dlq.publish_many([dead_letter(r, self.consumer) for r in rejected])
-            for r in rejected:
-                log.warning(
-                    "message_dead_lettered",
-                    consumer=self.consumer,
-                    topic=r.record.topic,
-                    offset=r.record.offset,
-                    reason=r.reason,
-                )
-        CONSUMED.labels(self.consumer, "applied").inc(applied)
-        CONSUMED.labels(self.consumer, "duplicate").inc(duplicates)
-        CONSUMED.labels(self.consumer, "dead_lettered").inc(len(rejected))
-        return BatchOutcome(applied, duplicates, rejected)
+                attempt = await self._attempt(reads, highwaters or {})
+            except _Poisoned:
+                continue  # the message at fault is dead-lettered in the next attempt
+            break
+        self._count(attempt)
+        for read in attempt.dead:
+            self._poisoned.pop(read.key, None)
+            self._attempts.pop(read.key, None)
+        return BatchOutcome(attempt.applied, attempt.duplicates, len(attempt.dead))
 
-    async def _apply_all(
-        self,
-        decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]],
-        rejected: list[Rejected],
-        highwaters: Highwaters,
-    ) -> tuple[int, int]:
-        applied = duplicates = 0
+    def _read(self, record: ConsumerRecord[Any, Any]) -> _Read:
+        if isinstance(self.projection, RecordConsumer):
+            return _Read(record, content_claim(record))
+        try:
+            event = decode(record.value)
+        except EventDecodeError as error:
+            letter = DeadLetter(error.reason, type(error).__name__, Fault.MESSAGE)
+            return _Read(record, content_claim(record), letter=letter)
+        return _Read(record, event.envelope.event_id, event)
+
+    async def _attempt(self, reads: list[_Read], highwaters: Highwaters) -> _Attempt:
+        attempt = _Attempt()
         async with self._pool.acquire() as conn, conn.transaction():
-            for record, event in decoded:
-                try:
-                    async with conn.transaction():  # a savepoint: one bad event spoils nothing
-                        if await self._claim(conn, record, event):
-                            source = Source(record.topic, record.partition, record.offset)
-                            await self.projection.apply(conn, event, source)
-                            applied += 1
-                        else:
-                            duplicates += 1
-                except Exception as error:
-                    rejected.append(Rejected(record, str(error), type(error).__name__))
-            await self._record_positions(conn, decoded, highwaters)
-            if applied and isinstance(self.projection, SettlesBatches):
+            await self._check_rewind(conn)
+            fresh = await self._claim(conn, [r for r in reads if self._letter(r) is None])
+            for read in reads:
+                letter = self._letter(read)
+                if letter is not None:
+                    if await self._dead_letter(conn, read, letter):
+                        attempt.dead.append(read)
+                    else:
+                        attempt.duplicates += 1
+                elif read.claim_id in fresh:
+                    fresh.discard(read.claim_id)
+                    outcome = await self._apply(conn, read)
+                    attempt.outcomes[outcome] = attempt.outcomes.get(outcome, 0) + 1
+                    attempt.applied += 1
+                else:
+                    attempt.duplicates += 1
+            await self._record_positions(conn, reads, highwaters)
+            if attempt.applied and isinstance(self.projection, SettlesBatches):
                 await self.projection.batch_applied(conn)
-        return applied, duplicates
+        return attempt
 
-    async def _claim(
-        self, conn: Connection, record: ConsumerRecord[Any, Any], event: DecodedEvent
-    ) -> bool:
-        claimed = await conn.fetchval(
+    def _letter(self, read: _Read) -> DeadLetter | None:
+        return read.letter or self._poisoned.get(read.key)
+
+    async def _apply(self, conn: Connection, read: _Read) -> str:
+        record = read.record
+        try:
+            if read.event is None:
+                assert isinstance(self.projection, RecordConsumer)
+                return await self.projection.apply_record(conn, record)
+            assert not isinstance(self.projection, RecordConsumer)
+            source = Source(record.topic, record.partition, record.offset)
+            await self.projection.apply(conn, read.event, source)
+            return "applied"
+        except Exception as error:
+            self._judge(read, error)
+            raise  # _judge raises; this satisfies the type checker
+
+    def _judge(self, read: _Read, error: Exception) -> None:
+        """Raise what the subscriber must do about ``error`` raised by one message."""
+        fault = classify(error)
+        if fault is Fault.TRANSIENT:
+            raise error
+        if fault is Fault.BUG:
+            attempts = self._attempts.get(read.key, 0) + 1
+            self._attempts[read.key] = attempts
+            if attempts <= self._max_bug_attempts:
+                log.error(
+                    "consumer_bug",
+                    consumer=self.consumer,
+                    topic=read.record.topic,
+                    partition=read.record.partition,
+                    offset=read.record.offset,
+                    attempt=attempts,
+                    of=self._max_bug_attempts,
+                    error=summary(error, 600),
+                )
+                raise RetryLater(f"attempt {attempts}: {type(error).__name__}") from error
+            reason = f"failed {attempts} times: {summary(error)}"
+        else:
+            reason = str(error) or type(error).__name__
+        self._poisoned[read.key] = DeadLetter(reason, type(error).__name__, fault)
+        raise _Poisoned from error
+
+    async def _check_rewind(self, conn: Connection) -> None:
+        generation: int | None = await conn.fetchval(
+            "SELECT generation FROM consumer_rewinds WHERE consumer = $1 FOR SHARE", self.consumer
+        )
+        if self.generation is None:
+            self.generation = generation or 0
+        elif generation is not None and generation != self.generation:
+            raise Rewound(self.consumer)
+
+    async def _claim(self, conn: Connection, reads: list[_Read]) -> set[UUID]:
+        """Claim the messages for this consumer; the claim ids that were not claimed before."""
+        if not reads:
+            return set()
+        rows = await conn.fetch(
             'INSERT INTO processed_events (consumer, event_id, topic, partition, "offset")'
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+            " SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::int[], $5::bigint[])"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
             self.consumer,
-            event.envelope.event_id,
+            [r.claim_id for r in reads],
+            [r.record.topic for r in reads],
+            [r.record.partition for r in reads],
+            [r.record.offset for r in reads],
+        )
+        return {row["event_id"] for row in rows}
+
+    async def _dead_letter(self, conn: Connection, read: _Read, letter: DeadLetter) -> bool:
+        """Claim the message as dead-lettered and queue its dead letter; False for a message
+        already claimed (a duplicate of one applied or dead-lettered before)."""
+        record = read.record
+        claimed = await conn.fetchval(
+            'INSERT INTO processed_events (consumer, event_id, topic, partition, "offset",'
+            " outcome) VALUES ($1, $2, $3, $4, $5, 'dead_lettered')"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            self.consumer,
+            read.claim_id,
             record.topic,
             record.partition,
             record.offset,
         )
-        return bool(claimed)
+        if not claimed:
+            return False
+        assert read.claim_id is not None
+        personal = bool(getattr(self.projection, "personal", False))
+        message = dead_letter_message(
+            record, letter, self.consumer, read.claim_id, personal=personal
+        )
+        await enqueue(conn, [message])
+        log.warning(
+            "message_dead_lettered",
+            consumer=self.consumer,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            fault=letter.fault,
+            error_type=letter.error_type,
+            reason=letter.reason[:500],
+        )
+        return True
 
     async def _record_positions(
-        self,
-        conn: Connection,
-        decoded: list[tuple[ConsumerRecord[Any, Any], DecodedEvent]],
-        highwaters: Highwaters,
+        self, conn: Connection, reads: list[_Read], highwaters: Highwaters
     ) -> None:
         """Per partition: the last offset, the latest event times, whether it is caught up."""
-        latest: dict[tuple[str, int], tuple[int, datetime, datetime]] = {}
-        for record, event in decoded:
-            key = (record.topic, record.partition)
-            occurred, recorded = event.envelope.occurred_at, event.envelope.recorded_at
-            offset, seen, logged = latest.get(key, (-1, occurred, recorded))
-            latest[key] = (max(offset, record.offset), max(seen, occurred), max(logged, recorded))
+        latest: dict[PartitionKey, tuple[int, datetime | None, datetime | None]] = {}
+        for read in reads:
+            key = (read.record.topic, read.record.partition)
+            offset, seen, logged = latest.get(key, (-1, None, None))
+            if read.event is not None:
+                envelope = read.event.envelope
+                seen = max(filter(None, (seen, envelope.occurred_at)))
+                logged = max(filter(None, (logged, envelope.recorded_at)))
+            latest[key] = (max(offset, read.record.offset), seen, logged)
         await conn.executemany(
             'INSERT INTO consumer_positions (consumer, topic, partition, "offset", event_time,'
             " recorded_time, caught_up) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             " ON CONFLICT (consumer, topic, partition) DO UPDATE"
-            ' SET "offset" = greatest(consumer_positions."offset", excluded."offset"),'
+            ' SET "offset" = excluded."offset",'
             " event_time = greatest(consumer_positions.event_time, excluded.event_time),"
             " recorded_time = greatest(consumer_positions.recorded_time, excluded.recorded_time),"
             " caught_up = excluded.caught_up, updated_at = now()",
@@ -197,91 +322,15 @@ class ProjectionRunner:
             ],
         )
 
-
-async def _undecoded(_message: Any) -> None:
-    """The handler decodes each record itself, so one bad message cannot fail a batch."""
-    return None
-
-
-async def _parsed_leniently(
-    records: tuple[ConsumerRecord[Any, Any], ...],
-    original: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[Any]],
-) -> Any:
-    """faststream's own parsing, which reads every header as UTF-8; when one is not, the same
-    parsing on copies whose headers are made readable, while the handler still gets the records
-    as they came (a partner's binary header must neither stop the consumer nor be altered in a
-    dead-letter or rejected copy)."""
-    try:
-        return await original(records)
-    except UnicodeDecodeError:  # rare: copy the batch only then
-        readable = tuple(
-            replace(r, headers=[(k, v.decode(errors="replace").encode()) for k, v in r.headers])
-            for r in records
-        )
-        message = await original(readable)
-        message.raw_message = records
-        return message
+    def _count(self, attempt: _Attempt) -> None:
+        for outcome, n in attempt.outcomes.items():
+            CONSUMED.labels(self.consumer, outcome).inc(n)
+        CONSUMED.labels(self.consumer, "duplicate").inc(attempt.duplicates)
+        CONSUMED.labels(self.consumer, "dead_lettered").inc(len(attempt.dead))
+        for read in attempt.dead:
+            letter = self._letter(read) or read.letter
+            DEAD_LETTERS.labels(self.consumer, letter.fault if letter else Fault.MESSAGE).inc()
 
 
-def _highwaters(message: KafkaMessage, records: Sequence[ConsumerRecord[Any, Any]]) -> Highwaters:
-    """The end offsets the consumer last saw for the batch's partitions (from fetch responses)."""
-    consumer = getattr(message, "consumer", None)
-    highwater = getattr(consumer, "highwater", None)
-    if highwater is None:
-        return {}
-    ends: dict[tuple[str, int], int] = {}
-    for record in records:
-        end = highwater(TopicPartition(record.topic, record.partition))
-        if end is not None:
-            ends[(record.topic, record.partition)] = end
-    return ends
-
-
-class BatchConsumer(Protocol):
-    """A consumer of raw records that keeps its own exactly-once bookkeeping."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def topics(self) -> Sequence[str]: ...
-
-    async def handle_batch(
-        self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters
-    ) -> None: ...
-
-
-BatchHandler = Callable[[Sequence[ConsumerRecord[Any, Any]], Highwaters], Awaitable[object]]
-
-
-def subscribe_batches(
-    broker: KafkaBroker,
-    topics: Sequence[str],
-    group_id: str,
-    settings: Settings,
-    handle_batch: BatchHandler,
-) -> None:
-    """A batch subscriber with manual commit: offsets are committed once the handler returned."""
-
-    async def handle(_body: Any, message: KafkaMessage) -> None:
-        raw = message.raw_message
-        records = raw if isinstance(raw, tuple) else (raw,)
-        await handle_batch(records, _highwaters(message, records))
-        await message.ack()
-
-    broker.subscriber(
-        *topics,
-        group_id=group_id,
-        batch=True,
-        ack_policy=AckPolicy.MANUAL,
-        decoder=_undecoded,
-        parser=_parsed_leniently,
-        **consumer_options(settings),
-    )(handle)
-
-
-def subscribe(broker: KafkaBroker, runner: ProjectionRunner, settings: Settings) -> None:
-    """Attach the runner to the broker as a batch subscriber of its projection's topics."""
-    subscribe_batches(
-        broker, runner.projection.topics, runner.consumer, settings, runner.handle_batch
-    )
+class _Poisoned(Exception):
+    """A message at fault was found: the batch is attempted again with it dead-lettered."""

@@ -19,6 +19,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from services.platform.auth import Authenticator
+from services.platform.consuming import (
+    Backoff,
+    Subscription,
+    register_consumers,
+    subscribe,
+    watch_rewinds,
+)
 from services.platform.db import (
     Migration,
     Pool,
@@ -28,17 +35,13 @@ from services.platform.db import (
     migrations_in,
 )
 from services.platform.eventstore import EventStore
+from services.platform.faults import Fault, classify
+from services.platform.http_faults import FaultBarrier
 from services.platform.kafka import KafkaPublisher, make_broker
 from services.platform.logging import get_logger
-from services.platform.metrics import OUTBOX_PENDING
-from services.platform.outbox import OutboxRelay, pending_count
-from services.platform.projection import (
-    BatchConsumer,
-    Projection,
-    ProjectionRunner,
-    subscribe,
-    subscribe_batches,
-)
+from services.platform.metrics import OUTBOX_OLDEST_UNSENT_AGE, OUTBOX_PENDING
+from services.platform.outbox import OutboxRelay, oldest_unsent_age_s, pending_count
+from services.platform.projection import Projection, ProjectionRunner, RecordConsumer
 from services.platform.settings import Settings
 
 log = get_logger(__name__)
@@ -55,7 +58,7 @@ class ServiceSpec:
     """Topics the service publishes to (through its outbox), for the AsyncAPI document."""
     receives: Mapping[str, type[BaseModel]] = field(default_factory=dict)
     """Topics read by ``consumers``, with their message model (for the AsyncAPI document)."""
-    consumers: Sequence[Callable[[ServiceRuntime], BatchConsumer]] = ()
+    consumers: Sequence[Callable[[ServiceRuntime], RecordConsumer]] = ()
     """Consumers of messages that are not events (e.g. inbound submissions)."""
     background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Any]] = field(default=())
 
@@ -73,6 +76,7 @@ class ServiceRuntime:
         self.broker = make_broker(settings)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
+        self.subscriptions: list[Subscription] = []
 
     @property
     def pool(self) -> Pool:
@@ -88,25 +92,30 @@ class ServiceRuntime:
     def authenticate(self) -> Authenticator:
         return Authenticator(self.pool, self.settings.admin_token)
 
+    def consumer_name(self, consumer: Projection | RecordConsumer) -> str:
+        """The consumer group (and the name its progress is recorded under)."""
+        return f"lead-{self.spec.name}-{consumer.name}"
+
     async def start(self) -> None:
-        dsn = self.settings.database_url_for(self.spec.name)
-        await ensure_database_exists(dsn)
-        self._pool = await create_pool(dsn)
-        applied = await migrate(self._pool, platform_migrations() + self.spec.migrations())
-        log.info("migrated", service=self.spec.name, applied=applied)
+        self._pool = await self._open_database()
         await self.publisher.start()
-        for projection in self.spec.projections:
+        consumers: list[Projection | RecordConsumer] = [*self.spec.projections]
+        consumers += [make(self) for make in self.spec.consumers]
+        await register_consumers(self._pool, [self.consumer_name(c) for c in consumers])
+        for consumer in consumers:
             runner = ProjectionRunner(
-                self._pool, projection, self.publisher, f"lead-{self.spec.name}-{projection.name}"
+                self._pool,
+                consumer,
+                self.consumer_name(consumer),
+                max_bug_attempts=self.settings.consumer_max_bug_attempts,
             )
-            subscribe(self.broker, runner, self.settings)
-        for make_consumer in self.spec.consumers:
-            consumer = make_consumer(self)
-            group = f"lead-{self.spec.name}-{consumer.name}"
-            subscribe_batches(
-                self.broker, consumer.topics, group, self.settings, consumer.handle_batch
-            )
+            self.subscriptions.append(subscribe(self.broker, runner, self.settings, self._pool))
         await self.broker.start()
+        if self.subscriptions:
+            watch = watch_rewinds(
+                self.subscriptions, self._pool, self.settings.rewind_poll_s, self._stop
+            )
+            self._tasks.append(asyncio.create_task(watch))
         if self.spec.publishes:
             relay = OutboxRelay(
                 self._pool,
@@ -114,11 +123,40 @@ class ServiceRuntime:
                 batch_size=self.settings.outbox_batch_size,
                 poll_interval_s=self.settings.outbox_poll_interval_s,
                 max_backoff_s=self.settings.outbox_max_backoff_s,
+                crash_after_publish=self.settings.fault_relay_crash_after_publish,
             )
             self._tasks.append(asyncio.create_task(relay.run(self._stop)))
         for job in self.spec.background:
             self._tasks.append(asyncio.create_task(job(self, self._stop)))
         log.info("service_started", service=self.spec.name)
+
+    async def _open_database(self) -> Pool:
+        """The service's pool, its database created and migrated; waits (with backoff) while
+        the server is unreachable, so a service started during a database outage comes up when
+        the database does."""
+        dsn = self.settings.database_url_for(self.spec.name)
+        backoff = Backoff(0.2, 5.0)
+        while True:
+            try:
+                await ensure_database_exists(dsn)
+                pool = await create_pool(
+                    dsn,
+                    connect_timeout_s=self.settings.database_connect_timeout_s,
+                    command_timeout_s=self.settings.database_command_timeout_s,
+                )
+                break
+            except Exception as error:
+                if classify(error) is not Fault.TRANSIENT:
+                    raise
+                log.warning("database_unreachable_at_start", error=str(error))
+                await backoff.pause()
+        try:
+            applied = await migrate(pool, platform_migrations() + self.spec.migrations())
+        except BaseException:
+            await pool.close()
+            raise
+        log.info("migrated", service=self.spec.name, applied=applied)
+        return pool
 
     async def stop(self) -> None:
         self._stop.set()
@@ -131,15 +169,30 @@ class ServiceRuntime:
             await self._pool.close()
         log.info("service_stopped", service=self.spec.name)
 
+    async def readiness(self) -> dict[str, bool]:
+        """Whether the database and the broker answer now (each within the ready timeout)."""
+        timeout = self.settings.ready_timeout_s
+        return {
+            "database": await _answers(self._database_answers(), timeout),
+            "broker": await _answers(self.publisher.is_reachable(), timeout),
+        }
+
     async def is_ready(self) -> bool:
+        return all((await self.readiness()).values())
+
+    async def _database_answers(self) -> bool:
         if self._pool is None:
             return False
-        try:
-            async with self._pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-        except Exception:
-            return False
-        return await self.publisher.is_reachable()
+        async with self._pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        return True
+
+
+async def _answers(check: Any, timeout_s: float) -> bool:
+    try:
+        return bool(await asyncio.wait_for(check, timeout=timeout_s))
+    except Exception:
+        return False
 
 
 async def field_errors(_request: Request, error: Exception) -> JSONResponse:
@@ -167,6 +220,7 @@ def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastA
     app = FastAPI(title=f"LEAD {runtime.spec.name}", lifespan=lifespan, **fastapi_options)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, field_errors)
+    app.add_middleware(FaultBarrier, retry_after_s=runtime.settings.retry_after_s)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:
@@ -174,16 +228,20 @@ def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastA
 
     @app.get("/ready", tags=["operations"])
     async def ready() -> JSONResponse:
-        ok = await runtime.is_ready()
+        reachable = await runtime.readiness()
+        ok = all(reachable.values())
         return JSONResponse(
-            {"status": "ready" if ok else "not ready", "service": runtime.spec.name},
+            {"status": "ready" if ok else "not ready", "service": runtime.spec.name, **reachable},
             status_code=200 if ok else 503,
+            headers={} if ok else {"Retry-After": str(runtime.settings.retry_after_s)},
         )
 
     @app.get("/metrics", tags=["operations"])
     async def metrics() -> Response:
         if runtime.spec.publishes and runtime._pool is not None:
-            OUTBOX_PENDING.set(await pending_count(runtime.pool))
+            with contextlib.suppress(Exception):  # the metrics still answer without a database
+                OUTBOX_PENDING.set(await pending_count(runtime.pool))
+                OUTBOX_OLDEST_UNSENT_AGE.set(await oldest_unsent_age_s(runtime.pool))
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
     outbox_max_backoff_s: float = Field(default=5.0, gt=0)
+    # Faults (docs/adr/0009): a failed batch is retried after a capped exponential backoff; a
+    # bug (an unexpected exception) is retried this many times before its message is
+    # dead-lettered. Database connects and statements time out rather than hang.
+    consumer_retry_initial_s: float = Field(default=0.1, gt=0)
+    consumer_retry_max_s: float = Field(default=5.0, gt=0)
+    consumer_max_bug_attempts: int = Field(default=5, ge=0)
+    rewind_poll_s: float = Field(default=2.0, gt=0)
+    database_connect_timeout_s: float = Field(default=5.0, gt=0)
+    database_command_timeout_s: float = Field(default=60.0, gt=0)
+    ready_timeout_s: float = Field(default=3.0, gt=0)
+    retry_after_s: int = Field(default=2, ge=1)
+    # Fault injection for the fault-injection run (`make chaos`) only: the probability that
+    # the outbox relay kills its own process between publishing a batch and marking it sent.
+    fault_relay_crash_after_publish: float = Field(default=0.0, ge=0, le=1)
 
     def database_url_for(self, service: str) -> str:
         explicit: str | None = getattr(self, f"{service}_database_url", None)

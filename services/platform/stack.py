@@ -94,17 +94,31 @@ class LocalStack:
     def log_path(self, service: str) -> Path:
         return self._logdir / f"{service}.log"
 
-    def _start_service(self, name: str) -> None:
+    def _start_service(self, name: str, env: dict[str, str] | None = None) -> None:
         command = [sys.executable, "-m", "services.cli", "serve", name]
         command += ["--port", str(self.ports[name])]
-        with self.log_path(name).open("wb") as log:
+        with self.log_path(name).open("ab") as log:
             self._processes[name] = subprocess.Popen(
                 command,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def start_service(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Start one service again (after it stopped or was killed), with extra environment."""
+        if self.running(name):
+            raise RuntimeError(f"{name} is running")
+        self._start_service(name, env)
+
+    def running(self, name: str) -> bool:
+        process = self._processes.get(name)
+        return process is not None and process.poll() is None
+
+    def pid(self, name: str) -> int | None:
+        process = self._processes.get(name)
+        return process.pid if process is not None else None
 
     def wait_until_ready(self) -> None:
         deadline = time.monotonic() + _READY_TIMEOUT_S

@@ -291,7 +291,7 @@ def fact_message(table: FactTable, row: Mapping[str, Any]) -> OutgoingMessage:
     """A fact row as it travels on ``lead.reporting.facts``."""
     return OutgoingMessage(
         topic=REPORTING_FACTS,
-        key=table.message_key(row),
+        key=table.message_key(row).encode(),
         body=json.dumps(
             {"table": table.name, "row": row}, default=_json_value, separators=(",", ":")
         ).encode(),

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from services.platform.consuming import Backoff
 from services.platform.db import Pool
-from services.platform.kafka import KafkaPublisher, topic_partitions
-from services.platform.projection import ProjectionRunner
+from services.platform.faults import Fault, classify
+from services.platform.kafka import KafkaPublisher, at_end, topic_partitions
+from services.platform.logging import get_logger
+from services.platform.outbox import OutboxRelay
+from services.platform.projection import BatchOutcome, Highwaters, ProjectionRunner
 from services.platform.settings import Settings
 from services.reporting.projection import TOPICS, ReportingProjection
 
+log = get_logger(__name__)
 CONSUMER = "lead-reporting-reports"
 TABLES = (
     "referrals",
@@ -45,15 +51,16 @@ async def drop_projection(pool: Pool) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(f"TRUNCATE {', '.join(TABLES)}")
         await conn.execute("UPDATE projection_position SET position = 0")
-        await conn.execute("DELETE FROM processed_events WHERE consumer = $1", CONSUMER)
+        # dead letters stay claimed: a rebuild equals live operation (replay them after a fix)
+        await conn.execute(
+            "DELETE FROM processed_events WHERE consumer = $1 AND outcome = 'applied'", CONSUMER
+        )
         await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", CONSUMER)
 
 
 async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = None) -> Rebuilt:
     await drop_projection(pool)
-    publisher = KafkaPublisher(settings, "lead-reporting-rebuild")  # for dead letters
-    await publisher.start()
-    runner = ProjectionRunner(pool, ReportingProjection(), publisher, CONSUMER)
+    runner = ProjectionRunner(pool, ReportingProjection(), CONSUMER)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_auto_commit=False,
@@ -62,12 +69,13 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
     )
     await consumer.start()
     read = applied = 0
+    backoff = Backoff(settings.consumer_retry_initial_s, settings.consumer_retry_max_s)
     try:
         partitions = topic_partitions(consumer, TOPICS)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         idle = 0
-        while idle < 3 or not await _at_end(consumer, partitions):
+        while idle < 3 or not await at_end(consumer, partitions):
             batches = await consumer.getmany(timeout_ms=300, max_records=1000)
             records = [r for batch in batches.values() for r in batch]
             idle = 0 if records else idle + 1
@@ -78,22 +86,47 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
                 for tp in partitions
                 if (end := consumer.highwater(tp)) is not None
             }
-            outcome = await runner.handle_batch(records, ends)
+            outcome = await _applied(runner, records, ends, backoff)
             read += len(records)
             applied += outcome.applied
             if progress:
                 progress(read, max(read, sum(ends.values())))
     finally:
         await consumer.stop()
-        await publisher.stop()
+    await _publish_dead_letters(settings, pool)
     async with pool.acquire() as conn:
         position: int = await conn.fetchval("SELECT position FROM projection_position")
     return Rebuilt(read, applied, position)
 
 
-async def _at_end(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
-    for tp in partitions:
-        end = consumer.highwater(tp)
-        if end is not None and await consumer.position(tp) < end:
-            return False
-    return True
+async def _applied(
+    runner: ProjectionRunner,
+    records: list[ConsumerRecord[Any, Any]],
+    ends: Highwaters,
+    backoff: Backoff,
+) -> BatchOutcome:
+    """The batch applied, retried in place for as long as a fault lasts (fault policy)."""
+    while True:
+        try:
+            outcome = await runner.handle_batch(records, ends)
+        except Exception as error:
+            if classify(error) is Fault.MESSAGE:  # never raised by the runner; be safe anyway
+                raise
+            waited = await backoff.pause()
+            log.warning("rebuild_batch_failed", error=str(error)[:500], retried_after_s=waited)
+            continue
+        backoff.reset()
+        return outcome
+
+
+async def _publish_dead_letters(settings: Settings, pool: Pool) -> None:
+    """Dead letters of the rebuild wait in the outbox: publish them now (a live service's relay
+    would too; its lock keeps the two from publishing at once)."""
+    publisher = KafkaPublisher(settings, "lead-reporting-rebuild")
+    await publisher.start()
+    try:
+        relay = OutboxRelay(pool, publisher, batch_size=settings.outbox_batch_size)
+        while await relay.publish_pending():
+            pass
+    finally:
+        await publisher.stop()

@@ -86,7 +86,7 @@ def _progress(stack: LocalStack, ids: list[str]) -> tuple[int, int, int]:
     unsent = abeyance_rows(
         stack,
         "SELECT id FROM outbox WHERE sent_at IS NULL AND key = any($1) AND topic = $2",
-        ids,
+        [i.encode() for i in ids],
         LACITYATTY,
     )
     return len(decided), len(notices), len(unsent)

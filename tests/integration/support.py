@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,9 +15,18 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from events.envelope import Envelope, new_envelope
 from events.payloads import AssessmentCompleted
 from events.registry import DecodedEvent
+from services.platform.consuming import (
+    Subscription,
+    register_consumers,
+    subscribe,
+    watch_rewinds,
+)
 from services.platform.db import Connection, Pool, create_pool, migrate
-from services.platform.projection import Source
+from services.platform.kafka import KafkaPublisher, make_broker
+from services.platform.outbox import OutboxRelay
+from services.platform.projection import Projection, ProjectionRunner, Source
 from services.platform.runtime import platform_migrations
+from services.platform.settings import Settings
 
 RECORDING_TABLE = "CREATE TABLE IF NOT EXISTS seen (event_id uuid PRIMARY KEY, subject text)"
 
@@ -91,6 +101,36 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    settings: Settings, pool: Pool, consumer: Projection, name: str
+) -> AsyncIterator[Subscription]:
+    """A consumer running as in a service: subscribed, with its outbox relay (dead letters)
+    and its rewind watcher; stopped on exit."""
+    broker = make_broker(settings)
+    runner = ProjectionRunner(
+        pool, consumer, name, max_bug_attempts=settings.consumer_max_bug_attempts
+    )
+    await register_consumers(pool, [name])
+    subscription = subscribe(broker, runner, settings, pool)
+    publisher = KafkaPublisher(settings, "tests")
+    await publisher.start()
+    stop = asyncio.Event()
+    relay = OutboxRelay(pool, publisher, poll_interval_s=0.05)
+    tasks = [
+        asyncio.create_task(relay.run(stop)),
+        asyncio.create_task(watch_rewinds([subscription], pool, settings.rewind_poll_s, stop)),
+    ]
+    await broker.start()
+    try:
+        yield subscription
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        await broker.stop()
+        await publisher.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30.0) -> None:

@@ -19,12 +19,10 @@ from services.abeyance.keeper import Keeper
 from services.abeyance.projection import ReferralEvents
 from services.abeyance.scheduler import fire_due_timers
 from services.platform.db import Pool, create_pool, migrate
-from services.platform.kafka import KafkaPublisher
 from services.platform.localinfra import ensure_database, ensure_topics
 from services.platform.program import default_program
 from services.platform.projection import ProjectionRunner
 from services.platform.runtime import platform_migrations
-from services.platform.settings import Settings
 from tests.conftest import Infra
 from tests.integration.abeyance_history import Recorded, history
 from tests.integration.support import produce, read_topic
@@ -57,8 +55,8 @@ async def abeyance_pool(infra: Infra) -> Pool:
     return pool
 
 
-def runner_for(pool: Pool, keeper: Keeper, publisher: KafkaPublisher) -> ProjectionRunner:
-    return ProjectionRunner(pool, ReferralEvents(keeper, default_program()), publisher, CONSUMER)
+def runner_for(pool: Pool, keeper: Keeper) -> ProjectionRunner:
+    return ProjectionRunner(pool, ReferralEvents(keeper, default_program()), CONSUMER)
 
 
 async def decisions(pool: Pool) -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -76,10 +74,10 @@ async def decisions(pool: Pool) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     return found
 
 
-async def replay_at_full_speed(infra: Infra, topic: str, publisher: KafkaPublisher) -> Pool:
+async def replay_at_full_speed(infra: Infra, topic: str) -> Pool:
     pool = await abeyance_pool(infra)
     keeper = Keeper(GRACE, lambda: datetime.now(UTC))
-    runner = runner_for(pool, keeper, publisher)
+    runner = runner_for(pool, keeper)
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=infra.kafka_bootstrap,
@@ -109,14 +107,12 @@ async def replay_at_full_speed(infra: Infra, topic: str, publisher: KafkaPublish
     return pool
 
 
-async def feed_in_real_time(
-    infra: Infra, records: list[ConsumerRecord[bytes, bytes]], publisher: KafkaPublisher
-) -> Pool:
+async def feed_in_real_time(infra: Infra, records: list[ConsumerRecord[bytes, bytes]]) -> Pool:
     """Live operation with a controllable clock: each event arrives when it was recorded."""
     pool = await abeyance_pool(infra)
     clock = ControlledClock(datetime(2019, 1, 1, tzinfo=UTC))
     keeper = Keeper(GRACE, clock)
-    runner = runner_for(pool, keeper, publisher)
+    runner = runner_for(pool, keeper)
     for record in sorted(records, key=lambda r: decode(r.value).envelope.recorded_at):
         clock.now = decode(record.value).envelope.recorded_at
         while await fire_due_timers(pool, keeper, CONSUMER):
@@ -144,14 +140,9 @@ async def test_full_speed_replay_decides_exactly_as_live_operation(
     )
     records = await read_topic(infra.kafka_bootstrap, topic, expected=len(events))
     assert len(records) == len(events)
-    publisher = KafkaPublisher(Settings(kafka_bootstrap=infra.kafka_bootstrap), "tests")
-    await publisher.start()
-    try:
-        live_pool = await feed_in_real_time(infra, records, publisher)
-        replay_pool = await replay_at_full_speed(infra, topic, publisher)
-        live, replay = await decisions(live_pool), await decisions(replay_pool)
-    finally:
-        await publisher.stop()
+    live_pool = await feed_in_real_time(infra, records)
+    replay_pool = await replay_at_full_speed(infra, topic)
+    live, replay = await decisions(live_pool), await decisions(replay_pool)
     assert len(live) == 300
     diff = {
         k: ([e[0] for e in live[k]], [e[0] for e in replay.get(k, [])])

@@ -16,8 +16,6 @@ from events.registry import decode
 from services.abeyance.keeper import Keeper
 from services.abeyance.scheduler import fire_due_timers
 from services.platform.db import create_pool
-from services.platform.kafka import KafkaPublisher
-from services.platform.settings import Settings
 from tests.conftest import Infra
 from tests.integration.abeyance_history import Recorded, history
 from tests.integration.test_abeyance_replay import (
@@ -53,14 +51,9 @@ async def test_two_scheduler_replicas_never_fire_a_timer_twice(infra: Infra) -> 
     pool = await create_pool(dsn)
     frozen = datetime(2019, 1, 1, tzinfo=UTC)
     quiet = Keeper(GRACE, lambda: frozen)  # records everything, fires nothing yet
-    publisher = KafkaPublisher(Settings(kafka_bootstrap=infra.kafka_bootstrap), "tests")
-    await publisher.start()
     only_referrals = [r for r in history(120, seed=3) if r.envelope.event_type == "ReferralMade"]
     records = records_of(only_referrals)
-    await runner_for(pool, quiet, publisher).handle_batch(
-        records, {("lead.referral.events", 0): len(records)}
-    )
-    await publisher.stop()
+    await runner_for(pool, quiet).handle_batch(records, {("lead.referral.events", 0): len(records)})
 
     replica_pools = [await create_pool(dsn) for _ in range(2)]
     now = lambda: datetime.now(UTC)  # noqa: E731 - every deadline is long past
@@ -89,9 +82,7 @@ async def test_two_scheduler_replicas_never_fire_a_timer_twice(infra: Infra) -> 
 async def test_duplicates_and_out_of_order_input_decide_once(infra: Infra) -> None:
     pool = await abeyance_pool(infra)
     keeper = Keeper(GRACE, lambda: datetime.now(UTC))
-    publisher = KafkaPublisher(Settings(kafka_bootstrap=infra.kafka_bootstrap), "tests")
-    await publisher.start()
-    runner = runner_for(pool, keeper, publisher)
+    runner = runner_for(pool, keeper)
     events = [r for r in history(12, seed=5) if r.envelope.event_type != "ParticipantWithdrew"]
     records = records_of(events)
     ends = {("lead.referral.events", 0): len(records)}
@@ -124,5 +115,4 @@ async def test_duplicates_and_out_of_order_input_decide_once(infra: Infra) -> No
             "SELECT referral_id, decision, count(*) AS n FROM notices GROUP BY 1, 2"
         )
     assert per_decision and all(row["n"] == 1 for row in per_decision)
-    await publisher.stop()
     await pool.close()

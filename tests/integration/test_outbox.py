@@ -66,9 +66,9 @@ async def test_crash_between_publish_and_mark_republishes_and_projection_holds_o
 
     records = await read_topic(infra.kafka_bootstrap, topic, expected=6)
     assert len(records) == 6  # every event twice on the topic: at least once, never lost
-    runner = ProjectionRunner(pool, RecordingProjection(topic), publisher, "tests-outbox")
+    runner = ProjectionRunner(pool, RecordingProjection(topic), "tests-outbox")
     outcome = await runner.handle_batch(records)
-    assert (outcome.applied, outcome.duplicates, outcome.rejected) == (3, 3, [])
+    assert (outcome.applied, outcome.duplicates, outcome.dead_lettered) == (3, 3, 0)
     assert sorted(await seen_ids(pool)) == sorted(e.event_id for e in events)
     await pool.close()
 
