@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration demo stack bench clean
+.PHONY: install test lint typecheck unit integration demo stack bench chaos clean
 
 $(STAMP): pyproject.toml deploy/ensure-postgres.sh deploy/ensure-chromium.sh
 	bash deploy/ensure-postgres.sh
@@ -37,6 +37,9 @@ demo: $(STAMP)  ## start the stack, run the demo, stop the stack
 
 bench: $(STAMP)  ## benchmark intake and the path to reporting against a raw baseline
 	$(BIN)/python -m benchmarks.intake_throughput
+
+chaos: $(STAMP)  ## the fault-injection run at full size (ARGS="--referrals 3000 --kills 6 --seed 1")
+	$(BIN)/python -m tests.chaos $(ARGS)
 
 stack: $(STAMP)  ## the local stack in the foreground (Ctrl-C stops it)
 	$(BIN)/lead stack
