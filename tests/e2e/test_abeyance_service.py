@@ -392,6 +392,10 @@ def test_declaring_a_history_complete_is_for_admins_and_only_on_event_time(
         naive = client.post(url, json={"until": "2024-01-01T00:00:00"}, headers=ADMIN)
         assert naive.status_code == 422
         assert "until" in json.dumps(naive.json()["detail"])
+        ancient = {"until": "0001-01-01T00:00:00+14:00"}  # found by fuzzing: was a 500
+        far = client.post(url, json=ancient, headers=ADMIN)
+        assert far.status_code == 422
+        assert far.json()["detail"][0]["loc"] == ["body", "until"]
         live = client.post(url, json=now, headers=ADMIN)
         assert live.status_code == 409
         assert "wall clock" in live.json()["detail"]

@@ -7,10 +7,12 @@ import subprocess
 import sys
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from services.platform.auth import Role
+from services.platform.settings import with_database
 from services.platform.stack import LocalStack
 from services.reporting.tables import REPORTS as TABLES
 from tests.e2e.conftest import ADMIN
@@ -101,3 +103,61 @@ def test_rebuild_equals_the_live_projection(stack: LocalStack, populated: int) -
         name: _comparable(_report(stack, name, audience="internal").json()) for name in REPORTS
     }
     assert rebuilt == live
+
+
+def test_a_rewind_repairs_referrals_the_projection_missed(
+    stack: LocalStack, populated: int
+) -> None:
+    """The damage the old runner did under faults: two ReferralMade events never applied (no
+    claim, no row, offsets committed past them). `lead consumer rewind reporting` re-reads the
+    topics; the live service applies exactly the two it missed, and equals a rebuild again."""
+    before = _comparable(_report(stack, "referrals-by-site", audience="internal").json())
+    total = _total(before)
+    asyncio.run(_lose_two_referrals(stack))
+    assert _total(_report(stack, "referrals-by-site", audience="internal").json()) == total - 2
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "consumer", "rewind", "reporting"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "lead-reporting-reports" in result.stdout, result.stderr
+
+    async def repaired() -> bool:
+        now = _report(stack, "referrals-by-site", audience="internal").json()
+        return _comparable(now) == before
+
+    asyncio.run(eventually(repaired, timeout_s=60))
+
+
+def _total(report: dict[str, Any]) -> int:
+    [cell] = [
+        c
+        for c in report["cells"]
+        if c["site"] == "all" and c["status"] == "total" and c["measure"] == "n"
+    ]
+    return int(cell["value"])
+
+
+async def _lose_two_referrals(stack: LocalStack) -> None:
+    intake = await asyncpg.connect(with_database(stack.database_url, "lead_intake"))
+    reporting = await asyncpg.connect(with_database(stack.database_url, "lead_reporting"))
+    try:
+        made = await intake.fetch(
+            "SELECT stream_id::uuid AS referral_id, event_id FROM event_store"
+            " WHERE event_type = 'ReferralMade' ORDER BY position LIMIT 2"
+        )
+        async with reporting.transaction():
+            await reporting.execute(
+                "DELETE FROM referrals WHERE referral_id = ANY($1)",
+                [r["referral_id"] for r in made],
+            )
+            await reporting.execute(
+                "DELETE FROM processed_events WHERE event_id = ANY($1)",
+                [r["event_id"] for r in made],
+            )
+            await reporting.execute("UPDATE projection_position SET position = position - 2")
+    finally:
+        await intake.close()
+        await reporting.close()
