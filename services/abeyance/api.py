@@ -170,9 +170,7 @@ async def fire_timers(
         raise HTTPException(409, "timers follow the wall clock here (not event-time operation)")
     if fed.until > keeper.clock() + timedelta(minutes=1):
         raise HTTPException(422, "until: must not lie in the future")
-    behind = await behind_partitions(
-        runtime.pool, runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER
-    )
+    behind = await behind_partitions(runtime.pool, runtime.settings, REFERRAL_EVENTS, CONSUMER)
     if behind:
         return JSONResponse(
             {

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
+from faststream.security import (
+    BaseSecurity,
+    SASLPlaintext,
+    SASLScram256,
+    SASLScram512,
+)
 
 from services.platform.settings import Settings
 
@@ -26,6 +33,55 @@ class OutgoingMessage:
     key: str
     body: bytes
     headers: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
+
+
+def kafka_client_options(settings: Settings) -> dict[str, Any]:
+    """How every Kafka client of a service connects: bootstrap servers, security protocol,
+    TLS (the CA file, hostnames checked) and SASL credentials. Spread into each aiokafka
+    producer, consumer and admin client; the faststream broker gets the same through
+    ``broker_security``."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": protocol,
+    }
+    if protocol in ("SSL", "SASL_SSL"):
+        ca_file = settings.kafka_ssl_ca_file
+        options["ssl_context"] = create_ssl_context(cafile=str(ca_file) if ca_file else None)
+    if protocol.startswith("SASL_"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise ValueError(
+                f"LEAD_KAFKA_SECURITY_PROTOCOL={protocol} needs LEAD_KAFKA_SASL_USERNAME and"
+                " LEAD_KAFKA_SASL_PASSWORD (or LEAD_KAFKA_SASL_PASSWORD_FILE)"
+            )
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return options
+
+
+_SASL_SECURITY = {
+    "PLAIN": SASLPlaintext,
+    "SCRAM-SHA-256": SASLScram256,
+    "SCRAM-SHA-512": SASLScram512,
+}
+
+
+def broker_security(options: dict[str, Any]) -> BaseSecurity | None:
+    """``kafka_client_options`` as faststream's security object (faststream turns it back into
+    the same aiokafka options for every consumer and producer it creates)."""
+    protocol = options["security_protocol"]
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    context = options.get("ssl_context")
+    if protocol.startswith("SASL_"):
+        security = _SASL_SECURITY[options["sasl_mechanism"]]
+        return security(
+            options["sasl_plain_username"],
+            options["sasl_plain_password"],
+            ssl_context=context,
+            use_ssl=use_ssl,
+        )
+    return BaseSecurity(ssl_context=context, use_ssl=use_ssl) if use_ssl else None
 
 
 class Publisher(Protocol):
@@ -48,7 +104,7 @@ class KafkaPublisher:
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap,
+            **kafka_client_options(self._settings),
             client_id=self._client_id,
             acks="all",
             enable_idempotence=self._settings.kafka_enable_idempotence,
@@ -82,7 +138,10 @@ class KafkaPublisher:
 
 def make_broker(settings: Settings) -> KafkaBroker:
     """A faststream broker for the service's subscribers (no access log per message)."""
-    return KafkaBroker(settings.kafka_bootstrap, logger=None, enable_idempotence=False)
+    security = broker_security(kafka_client_options(settings))
+    return KafkaBroker(
+        settings.kafka_bootstrap, security=security, logger=None, enable_idempotence=False
+    )
 
 
 def consumer_options(settings: Settings) -> dict[str, Any]:
@@ -105,14 +164,19 @@ def topic_partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[
     ]
 
 
-async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, int], int]:
+def client_options_for(kafka: str | Settings) -> dict[str, Any]:
+    """A bare bootstrap address (local stack, tests) or a service's settings (every option)."""
+    return {"bootstrap_servers": kafka} if isinstance(kafka, str) else kafka_client_options(kafka)
+
+
+async def end_offsets(kafka: str | Settings, topics: Sequence[str]) -> dict[tuple[str, int], int]:
     """Each partition's end (high watermark), as fetch responses report it.
 
     Tansu's ListOffsets answers can be wrong (infrastructure.md), so this fetches once from the
     beginning of every partition: the responses carry the true high watermarks.
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+        **client_options_for(kafka), enable_auto_commit=False, fetch_max_wait_ms=10
     )
     await consumer.start()
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.platform.db import Pool
-from services.platform.kafka import KafkaPublisher, topic_partitions
+from services.platform.kafka import KafkaPublisher, kafka_client_options, topic_partitions
 from services.platform.projection import ProjectionRunner
 from services.platform.settings import Settings
 from services.reporting.projection import TOPICS, ReportingProjection
@@ -55,7 +55,7 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
     await publisher.start()
     runner = ProjectionRunner(pool, ReportingProjection(), publisher, CONSUMER)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_options(settings),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
