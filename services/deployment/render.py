@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from services.deployment.access import consumed_topics, principals
+from services.deployment.access import KEDA, consumed_topics, principals
+from services.deployment.kafka_acls import acl_script
 from services.deployment.keda import Consumer, scaled_objects
 from services.deployment.strimzi import kafka_topics, kafka_users
 from services.platform.program import Program, load_program, program_from_toml
@@ -22,6 +23,7 @@ from services.platform.topics import deployment_topics
 TOPICS_FILE = Path("deploy/k8s/base/kafka/topics.generated.yaml")
 USERS_FILE = Path("deploy/k8s/base/kafka/users.generated.yaml")
 SCALING_FILE = Path("deploy/k8s/overlays/production/scaling.generated.yaml")
+COMPOSE_ACLS_FILE = Path("deploy/compose/secure/acls.generated.sh")
 MIN_REPLICAS = 2
 """Production replicas of every service at rest (the PodDisruptionBudget keeps one up)."""
 
@@ -56,10 +58,12 @@ def generated_files(program: Program | None = None) -> dict[Path, str]:
     program = program or shipped_program()
     specs = list(SPECS.values())
     topics = deployment_topics(program)
+    users = principals(specs, program)
     return {
         TOPICS_FILE: _yaml(kafka_topics(topics)),
-        USERS_FILE: _yaml(kafka_users(principals(specs, program))),
+        USERS_FILE: _yaml(kafka_users(users)),
         SCALING_FILE: _yaml(scaled_objects(consumers(specs), topics, MIN_REPLICAS)),
+        COMPOSE_ACLS_FILE: acl_script(p for p in users if p.user != KEDA),
     }
 
 

@@ -49,14 +49,15 @@ def kafka_client_options(settings: Settings) -> dict[str, Any]:
         ca_file = settings.kafka_ssl_ca_file
         options["ssl_context"] = create_ssl_context(cafile=str(ca_file) if ca_file else None)
     if protocol.startswith("SASL_"):
-        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+        password = settings.kafka_sasl_password
+        if not settings.kafka_sasl_username or not (password and password.get_secret_value()):
             raise ValueError(
                 f"LEAD_KAFKA_SECURITY_PROTOCOL={protocol} needs LEAD_KAFKA_SASL_USERNAME and"
                 " LEAD_KAFKA_SASL_PASSWORD (or LEAD_KAFKA_SASL_PASSWORD_FILE)"
             )
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username
-        options["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+        options["sasl_plain_password"] = password.get_secret_value()
     return options
 
 
