@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,9 @@ def yaml_documents(path: Path) -> list[dict[str, Any]]:
 
 
 def tool(name: str) -> str:
-    """A tool installed into the virtual environment by `make install` (dev dependencies)."""
-    found = shutil.which(name) or shutil.which(str(Path(__file__).parents[2] / ".venv/bin" / name))
+    """A tool installed into the virtual environment by `make install` (a dev dependency's
+    wheel), preferred to any other on the PATH."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     assert found, f"{name} not installed: run `make install`"
     return found
 
