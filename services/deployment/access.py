@@ -92,15 +92,17 @@ def partner_principal(code: str) -> Principal:
 
 
 def operator_principal() -> Principal:
-    """`lead dlq ...` and `lead consumer rewind`: reads every topic, replays dead letters to
-    the topics they came from, and resets the services' consumer groups."""
+    """`lead dlq ...`, `lead consumer rewind` and `lead reporting rebuild`: reads every topic,
+    replays dead letters to the topics they came from (a rebuild dead-letters what it cannot
+    apply), and resets the services' consumer groups."""
     replayable = [*EVENT_TOPICS, INBOUND_REFERRALS]
+    writes = [*replayable, *(dlq_topic(t) for t in replayable)]
     return Principal(
         OPERATOR,
-        "operators: dead-letter tooling and consumer rewinds",
+        "operators: dead-letter tooling, consumer rewinds, rebuilds",
         (
             Grant("topic", "lead.", "prefix", READ),
-            *(Grant("topic", t, "literal", WRITE) for t in replayable),
+            *(Grant("topic", t, "literal", WRITE) for t in writes),
             Grant("group", "lead-", "prefix", ("Read", "Describe", "Delete")),
         ),
     )

@@ -58,5 +58,10 @@ acl lead-operator literal --topic lead.abeyance.events --operation Write --opera
 acl lead-operator literal --topic lead.oend.events --operation Write --operation Describe
 acl lead-operator literal --topic lead.evaluation.events --operation Write --operation Describe
 acl lead-operator literal --topic lead.inbound.referrals --operation Write --operation Describe
+acl lead-operator literal --topic lead.referral.events.dlq --operation Write --operation Describe
+acl lead-operator literal --topic lead.abeyance.events.dlq --operation Write --operation Describe
+acl lead-operator literal --topic lead.oend.events.dlq --operation Write --operation Describe
+acl lead-operator literal --topic lead.evaluation.events.dlq --operation Write --operation Describe
+acl lead-operator literal --topic lead.inbound.referrals.dlq --operation Write --operation Describe
 acl lead-operator prefixed --group lead- --operation Read --operation Describe --operation Delete
 echo "ACLs in place"
