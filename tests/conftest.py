@@ -49,17 +49,10 @@ def _local_infra() -> Iterator[Infra]:
 
 
 def _docker_infra() -> Iterator[Infra]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.postgres import PostgresContainer
+    from tests.docker_infra import docker_servers
 
-    with (
-        KafkaContainer() as kafka,
-        PostgresContainer("postgres:16-alpine", dbname="postgres", driver=None) as postgres,
-    ):
-        yield Infra(
-            kafka_bootstrap=kafka.get_bootstrap_server(),
-            server_dsn=postgres.get_connection_url(),
-        )
+    for bootstrap, server_dsn in docker_servers():
+        yield Infra(kafka_bootstrap=bootstrap, server_dsn=server_dsn)
 
 
 @pytest.fixture

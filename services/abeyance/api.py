@@ -178,9 +178,7 @@ async def fire_timers(
         )
     try:
         behind = await asyncio.wait_for(
-            behind_partitions(
-                runtime.pool, runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER
-            ),
+            behind_partitions(runtime.pool, runtime.settings, REFERRAL_EVENTS, CONSUMER),
             timeout=runtime.settings.ready_timeout_s * 3,
         )
     except (TimeoutError, KafkaError) as error:

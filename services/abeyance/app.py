@@ -26,9 +26,7 @@ async def scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     keeper = keeper_for(runtime.settings)
     interval = runtime.settings.abeyance_tick_seconds
     probe = (  # on event time alone, nothing reads whether a partition is caught up
-        None
-        if keeper.event_time_only
-        else LagProbe(runtime.settings.kafka_bootstrap, REFERRAL_EVENTS, CONSUMER)
+        None if keeper.event_time_only else LagProbe(runtime.settings, REFERRAL_EVENTS, CONSUMER)
     )
     await run_scheduler(runtime.pool, keeper, CONSUMER, interval, stop, probe)
 

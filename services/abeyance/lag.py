@@ -11,14 +11,16 @@ from __future__ import annotations
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.platform.db import Pool
+from services.platform.kafka import client_options_for
+from services.platform.settings import Settings
 
 
 class LagProbe:
-    def __init__(self, bootstrap: str, topic: str, consumer: str) -> None:
+    def __init__(self, kafka: str | Settings, topic: str, consumer: str) -> None:
         self._topic = topic
         self._consumer_name = consumer
         self._kafka = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+            **client_options_for(kafka), enable_auto_commit=False, fetch_max_wait_ms=10
         )
 
     async def start(self, pool: Pool) -> None:

@@ -35,6 +35,7 @@ from services.abeyance.lag import LagProbe
 from services.platform.db import Connection, Pool
 from services.platform.kafka import end_offsets
 from services.platform.logging import get_logger
+from services.platform.settings import Settings
 
 log = get_logger(__name__)
 
@@ -96,11 +97,11 @@ async def fire_until(pool: Pool, keeper: Keeper, until: datetime) -> int:
 
 
 async def behind_partitions(
-    pool: Pool, bootstrap: str, topic: str, consumer: str
+    pool: Pool, kafka: str | Settings, topic: str, consumer: str
 ) -> list[tuple[int, int, int]]:
     """Partitions of ``topic`` whose end (asked of the broker now) ``consumer`` has not applied:
     ``(partition, applied, end)``, ``applied`` being the number of messages applied there."""
-    ends = await end_offsets(bootstrap, [topic])
+    ends = await end_offsets(kafka, [topic])
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             'SELECT partition, "offset" FROM consumer_positions WHERE consumer = $1 AND topic = $2',

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
+from faststream.security import (
+    BaseSecurity,
+    SASLPlaintext,
+    SASLScram256,
+    SASLScram512,
+)
 
 from services.platform.settings import Settings
 
@@ -31,6 +38,56 @@ class OutgoingMessage:
     body: bytes
     headers: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
     personal: bool = False
+
+
+def kafka_client_options(settings: Settings) -> dict[str, Any]:
+    """How every Kafka client of a service connects: bootstrap servers, security protocol,
+    TLS (the CA file, hostnames checked) and SASL credentials. Spread into each aiokafka
+    producer, consumer and admin client; the faststream broker gets the same through
+    ``broker_security``."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": protocol,
+    }
+    if protocol in ("SSL", "SASL_SSL"):
+        ca_file = settings.kafka_ssl_ca_file
+        options["ssl_context"] = create_ssl_context(cafile=str(ca_file) if ca_file else None)
+    if protocol.startswith("SASL_"):
+        password = settings.kafka_sasl_password
+        if not settings.kafka_sasl_username or not (password and password.get_secret_value()):
+            raise ValueError(
+                f"LEAD_KAFKA_SECURITY_PROTOCOL={protocol} needs LEAD_KAFKA_SASL_USERNAME and"
+                " LEAD_KAFKA_SASL_PASSWORD (or LEAD_KAFKA_SASL_PASSWORD_FILE)"
+            )
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = password.get_secret_value()
+    return options
+
+
+_SASL_SECURITY = {
+    "PLAIN": SASLPlaintext,
+    "SCRAM-SHA-256": SASLScram256,
+    "SCRAM-SHA-512": SASLScram512,
+}
+
+
+def broker_security(options: dict[str, Any]) -> BaseSecurity | None:
+    """``kafka_client_options`` as faststream's security object (faststream turns it back into
+    the same aiokafka options for every consumer and producer it creates)."""
+    protocol = options["security_protocol"]
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    context = options.get("ssl_context")
+    if protocol.startswith("SASL_"):
+        security = _SASL_SECURITY[options["sasl_mechanism"]]
+        return security(
+            options["sasl_plain_username"],
+            options["sasl_plain_password"],
+            ssl_context=context,
+            use_ssl=use_ssl,
+        )
+    return BaseSecurity(ssl_context=context, use_ssl=use_ssl) if use_ssl else None
 
 
 class Publisher(Protocol):
@@ -53,7 +110,7 @@ class KafkaPublisher:
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap,
+            **kafka_client_options(self._settings),
             client_id=self._client_id,
             acks="all",
             enable_idempotence=self._settings.kafka_enable_idempotence,
@@ -89,7 +146,11 @@ def make_broker(settings: Settings) -> KafkaBroker:
     logger = logging.getLogger("faststream.lead")
     logger.setLevel(logging.WARNING)
     return KafkaBroker(
-        settings.kafka_bootstrap, logger=logger, log_level=logging.DEBUG, enable_idempotence=False
+        settings.kafka_bootstrap,
+        security=broker_security(kafka_client_options(settings)),
+        logger=logger,
+        log_level=logging.DEBUG,
+        enable_idempotence=False,
     )
 
 
@@ -113,6 +174,11 @@ def topic_partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[
     ]
 
 
+def client_options_for(kafka: str | Settings) -> dict[str, Any]:
+    """A bare bootstrap address (local stack, tests) or a service's settings (every option)."""
+    return {"bootstrap_servers": kafka} if isinstance(kafka, str) else kafka_client_options(kafka)
+
+
 async def at_end(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
     """Whether the consumer has read every partition to the end its last fetch reported."""
     for tp in partitions:
@@ -123,12 +189,12 @@ async def at_end(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition
 
 
 async def read_all(
-    bootstrap: str, topic: str, timeout_s: float = 60
+    kafka: str | Settings, topic: str, timeout_s: float = 60
 ) -> list[ConsumerRecord[Any, Any]]:
     """Every message of ``topic`` up to its current end (no consumer group), in partition and
     offset order."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+        **client_options_for(kafka), enable_auto_commit=False, fetch_max_wait_ms=50
     )
     await consumer.start()
     found: list[ConsumerRecord[Any, Any]] = []
@@ -149,14 +215,14 @@ async def read_all(
     return sorted(found, key=lambda r: (r.partition, r.offset))
 
 
-async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, int], int]:
+async def end_offsets(kafka: str | Settings, topics: Sequence[str]) -> dict[tuple[str, int], int]:
     """Each partition's end (high watermark), as fetch responses report it.
 
     Tansu's ListOffsets answers can be wrong (infrastructure.md), so this fetches once from the
     beginning of every partition: the responses carry the true high watermarks.
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10
+        **client_options_for(kafka), enable_auto_commit=False, fetch_max_wait_ms=10
     )
     await consumer.start()
     try:

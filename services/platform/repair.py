@@ -28,7 +28,12 @@ from services.platform.deadletter import (
     HEADER_FAULT,
     original_headers,
 )
-from services.platform.kafka import KafkaPublisher, OutgoingMessage, read_all
+from services.platform.kafka import (
+    KafkaPublisher,
+    OutgoingMessage,
+    kafka_client_options,
+    read_all,
+)
 from services.platform.settings import Settings
 
 HEADER_REPLAY_OF = "lead-replay-of"
@@ -79,7 +84,7 @@ def service_of(consumer: str) -> str:
 
 
 async def dead_letter_topics(settings: Settings) -> list[str]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(**kafka_client_options(settings))
     await consumer.start()
     try:
         return sorted(t for t in await consumer.topics() if t.endswith(DLQ_SUFFIX))
@@ -89,7 +94,7 @@ async def dead_letter_topics(settings: Settings) -> list[str]:
 
 async def dead_letters(settings: Settings, topic: str) -> list[DeadLetterRecord]:
     """Every message of ``topic`` (a ``.dlq`` topic), in partition and offset order."""
-    records = await read_all(settings.kafka_bootstrap, topic)
+    records = await read_all(settings, topic)
     return [DeadLetterRecord(r, dict(r.headers or ())) for r in records]
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from services.platform.secret_files import SecretFilesSource
 
 SERVICE_PORTS = {"intake": 8001, "abeyance": 8002, "reporting": 8003}
 
@@ -64,6 +68,30 @@ class Settings(BaseSettings):
     # Fault injection for the fault-injection run (`make chaos`) only: the probability that
     # the outbox relay kills its own process between publishing a batch and marking it sent.
     fault_relay_crash_after_publish: float = Field(default=0.0, ge=0, le=1)
+
+    # --- Secured connections (deploy/, docs/operations.md). Every setting can also come from a
+    # file: LEAD_<NAME>_FILE=/path, as Kubernetes mounts secrets. PostgreSQL TLS goes in the
+    # DSN (?sslmode=verify-full&sslrootcert=/path/ca.crt). Kafka options reach every client
+    # through services.platform.kafka.kafka_client_options.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = None
+    """CA bundle that signed the brokers' certificates; unset: the system's trusted CAs."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit values, then ``LEAD_*`` variables, then ``LEAD_*_FILE`` files."""
+        files = SecretFilesSource(settings_cls, prefix="LEAD_")
+        return (init_settings, env_settings, files, dotenv_settings, file_secret_settings)
 
     def database_url_for(self, service: str) -> str:
         explicit: str | None = getattr(self, f"{service}_database_url", None)

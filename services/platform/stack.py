@@ -21,28 +21,20 @@ from typing import Self
 
 import httpx
 
-from events.topics import (
-    EVENTS_BY_TOPIC,
-    INBOUND_REFERRALS,
-    INBOUND_REJECTED,
-    REPORTING_FACTS,
-    dlq_topic,
-    notices_topic,
-)
-from services.platform.localinfra import LocalBroker, LocalPostgres, ensure_topics
-from services.platform.settings import SERVICE_PORTS
+from events.topic_catalog import topic_catalog
+from services.platform.kafka import kafka_client_options
+from services.platform.localinfra import LocalBroker, LocalPostgres
+from services.platform.settings import SERVICE_PORTS, Settings
+from services.platform.topics import create_missing_topics, deployment_topics, prosecutor_codes
 
-PROSECUTORS = ("lada", "lbcp", "lacityatty")
 _READY_TIMEOUT_S = 60.0
 
 
-def all_topics(prosecutors: tuple[str, ...] = PROSECUTORS) -> list[str]:
-    """Every topic the system uses, with the dead-letter queues of consumed topics."""
-    consumed = [*EVENTS_BY_TOPIC, INBOUND_REFERRALS]
-    notices = [notices_topic(code) for code in prosecutors]
-    return (
-        consumed + [dlq_topic(t) for t in consumed] + [INBOUND_REJECTED, REPORTING_FACTS] + notices
-    )
+def all_topics(prosecutors: tuple[str, ...] | None = None) -> list[str]:
+    """Every topic the system uses (``events.topic_catalog``), with the dead-letter queues of
+    consumed topics; notices topics for the program's prosecutors unless others are named."""
+    codes = prosecutor_codes() if prosecutors is None else prosecutors
+    return [topic.name for topic in topic_catalog(codes)]
 
 
 @dataclass
@@ -60,7 +52,7 @@ class LocalStack:
     def start(self) -> Self:
         try:
             self._start_infrastructure()
-            asyncio.run(ensure_topics(self.kafka_bootstrap, all_topics()))
+            self._create_topics()
             for name in self.services:
                 self._start_service(name)
             self.wait_until_ready()
@@ -78,6 +70,10 @@ class LocalStack:
         if not self.database_url:
             self._postgres = LocalPostgres().start()
             self.database_url = self._postgres.dsn()
+
+    def _create_topics(self) -> None:
+        options = kafka_client_options(Settings(kafka_bootstrap=self.kafka_bootstrap))
+        asyncio.run(create_missing_topics(options, deployment_topics(), replication_factor=1))
 
     @property
     def env(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from services.platform.consuming import Backoff
 from services.platform.db import Pool
 from services.platform.faults import Fault, classify
-from services.platform.kafka import KafkaPublisher, at_end, topic_partitions
+from services.platform.kafka import KafkaPublisher, at_end, kafka_client_options, topic_partitions
 from services.platform.logging import get_logger
 from services.platform.outbox import OutboxRelay
 from services.platform.projection import BatchOutcome, Highwaters, ProjectionRunner
@@ -62,7 +62,7 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
     await drop_projection(pool)
     runner = ProjectionRunner(pool, ReportingProjection(), CONSUMER)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_options(settings),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,

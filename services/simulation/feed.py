@@ -40,6 +40,7 @@ from aiokafka import AIOKafkaProducer
 
 from events.topics import INBOUND_REFERRALS
 from services.platform.auth import Role
+from services.platform.kafka import kafka_client_options
 from services.platform.settings import Settings, with_database
 from services.simulation.plan import Action, Plan, build_plan
 from services.tokens import create_token, register_token
@@ -313,7 +314,7 @@ async def run_simulation(
     try:
         if inbound:
             producer = AIOKafkaProducer(
-                bootstrap_servers=kafka_bootstrap,
+                **kafka_client_options(settings),
                 client_id="lead-simulation",
                 acks="all",
                 enable_idempotence=False,
