@@ -367,10 +367,11 @@ def deploy_generate(
 def schema_export(directory: Path) -> None:
     """Write one JSON Schema per event, and the services' AsyncAPI document."""
     from events.schema import export_json_schemas
+    from services.catalog import service_specs
     from services.platform.asyncapi import write_asyncapi
 
     written = export_json_schemas(directory)
-    written.append(write_asyncapi(directory / "asyncapi.json"))
+    written.append(write_asyncapi(directory / "asyncapi.json", service_specs(get_settings())))
     for path in written:
         console.print(str(path))
 

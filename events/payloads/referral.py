@@ -28,6 +28,16 @@ class Arrest(ContractModel):
     charges: tuple[Charge, ...] = Field(min_length=1)
 
 
+def arrest_problem(pathway: Pathway, arrest: Arrest | None) -> str | None:
+    """Only a pre-booking referral diverts an arrest (its charges are held in abeyance); the
+    other pathways hold no charges. What is wrong with ``arrest`` on ``pathway``, if anything."""
+    if pathway is Pathway.PREBOOKING and arrest is None:
+        return "a prebooking referral needs its arrest"
+    if pathway is not Pathway.PREBOOKING and arrest is not None:
+        return f"a {pathway.value} referral holds no charges: send no arrest"
+    return None
+
+
 class ReferralMade(EventPayload):
     """A person was referred to LEAD. `participant_id` is pseudonymous."""
 
@@ -45,11 +55,9 @@ class ReferralMade(EventPayload):
 
     @model_validator(mode="after")
     def _arrest_only_for_prebooking(self) -> Self:
-        # Only a pre-booking referral diverts an arrest; other pathways hold no charges.
-        if self.pathway is Pathway.PREBOOKING and self.arrest is None:
-            raise ValueError("a prebooking referral needs its arrest")
-        if self.pathway is not Pathway.PREBOOKING and self.arrest is not None:
-            raise ValueError(f"a {self.pathway} referral has no arrest")
+        problem = arrest_problem(self.pathway, self.arrest)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

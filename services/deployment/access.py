@@ -59,8 +59,7 @@ def _topic(name: str, operations: tuple[Operation, ...]) -> Grant:
 
 
 def consumed_topics(spec: ServiceSpec) -> tuple[str, ...]:
-    read = [t for projection in spec.projections for t in projection.topics]
-    return tuple(dict.fromkeys([*read, *spec.receives]))
+    return tuple(dict.fromkeys(t for consumer in spec.consumers for t in consumer.topics))
 
 
 def service_principal(spec: ServiceSpec) -> Principal:

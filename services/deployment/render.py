@@ -12,12 +12,13 @@ from typing import Any
 
 import yaml
 
-from services.deployment.access import KEDA, consumed_topics, principals
+from services.deployment.access import KEDA, principals
 from services.deployment.kafka_acls import acl_script
 from services.deployment.keda import Consumer, scaled_objects
 from services.deployment.strimzi import kafka_topics, kafka_users
 from services.platform.program import Program, load_program, program_from_toml
-from services.platform.runtime import ServiceSpec
+from services.platform.runtime import ServiceSpec, consumer_group
+from services.platform.settings import Settings
 from services.platform.topics import deployment_topics
 
 TOPICS_FILE = Path("deploy/k8s/base/kafka/topics.generated.yaml")
@@ -39,24 +40,18 @@ def _yaml(documents: Sequence[dict[str, Any]]) -> str:
 
 def consumers(specs: Sequence[ServiceSpec]) -> list[Consumer]:
     """Each service's consumer groups, by the names the runtime gives them."""
-    from services.intake.inbound import InboundReferrals
-
-    found: list[Consumer] = []
-    for spec in specs:
-        for projection in spec.projections:
-            group = f"lead-{spec.name}-{projection.name}"
-            found.append(Consumer(spec.name, group, tuple(projection.topics)))
-        if spec.receives:
-            group = f"lead-{spec.name}-{InboundReferrals.name}"
-            found.append(Consumer(spec.name, group, consumed_topics(spec)))
-    return found
+    return [
+        Consumer(spec.name, consumer_group(spec.name, c.name), tuple(c.topics))
+        for spec in specs
+        for c in spec.consumers
+    ]
 
 
 def generated_files(program: Program | None = None) -> dict[Path, str]:
-    from services.catalog import SPECS
+    from services.catalog import service_specs
 
     program = program or shipped_program()
-    specs = list(SPECS.values())
+    specs = service_specs(Settings())
     topics = deployment_topics(program)
     users = principals(specs, program)
     return {

@@ -1,7 +1,7 @@
 """The AsyncAPI 3.0 document of the three services, generated from their specs and the contract.
 
 Channels are the topics; messages are the event schemas of ``events``; each service *sends* on
-the topics its ``ServiceSpec.publishes`` and *receives* on its projections' topics.
+the topics its ``ServiceSpec.publishes`` and *receives* on its consumers' topics.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def asyncapi_document(specs: list[ServiceSpec]) -> Document:
     channels: Document = {}
     operations: Document = {}
     for spec in specs:
-        received = [t for p in spec.projections for t in p.topics] + list(spec.receives)
+        received = list(dict.fromkeys(t for c in spec.consumers for t in c.topics))
         models = spec.receives
         for action, topics in (("send", spec.publishes), ("receive", received)):
             for topic in topics:
@@ -62,10 +62,8 @@ def asyncapi_document(specs: list[ServiceSpec]) -> Document:
     }
 
 
-def write_asyncapi(path: Path) -> Path:
-    from services.catalog import SPECS
-
+def write_asyncapi(path: Path, specs: list[ServiceSpec]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = asyncapi_document(list(SPECS.values()))
+    document = asyncapi_document(specs)
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     return path

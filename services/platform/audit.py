@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from services.platform.auth import Caller
 from services.platform.db import Connection, Pool
 
@@ -26,3 +28,21 @@ async def audit(
         record_id,
         outcome,
     )
+
+
+class AuditTrail(Protocol):
+    """Where a unit of work records who read or wrote identifiable data."""
+
+    async def record(
+        self, caller: Caller, action: str, record_type: str, record_id: str | None, outcome: str
+    ) -> None: ...
+
+
+class PostgresAuditTrail:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def record(
+        self, caller: Caller, action: str, record_type: str, record_id: str | None, outcome: str
+    ) -> None:
+        await audit(self._conn, caller, action, record_type, record_id, outcome)

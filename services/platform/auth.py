@@ -10,22 +10,22 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from fastapi import HTTPException, Request, status
 
 from services.platform.db import Pool
+from services.platform.roles import Role
 
-
-class Role(StrEnum):
-    law_enforcement = "law_enforcement"
-    justice_partner = "justice_partner"
-    community_partner = "community_partner"
-    case_manager = "case_manager"
-    prosecutor = "prosecutor"
-    oend = "oend"
-    evaluator = "evaluator"
-    admin = "admin"
+__all__ = [
+    "Authenticator",
+    "Caller",
+    "Forbidden",
+    "Role",
+    "forbid",
+    "hash_token",
+    "new_token",
+    "store_token",
+]
 
 
 @dataclass(frozen=True)
@@ -94,5 +94,13 @@ class Authenticator:
         return caller
 
 
-def forbid(reason: str) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, detail=reason)
+class Forbidden(Exception):
+    """The caller is known but may not do this (answered 403 by every service)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def forbid(reason: str) -> Forbidden:
+    return Forbidden(reason)

@@ -1,24 +1,35 @@
-"""The event store: append-only streams in PostgreSQL with optimistic concurrency.
+"""The event store: append-only streams with optimistic concurrency, and their outbox.
 
-Appending writes the events and their outbox rows in one transaction. A transaction-level
-advisory lock serialises appends so that ``position`` order is commit order: a reader of
-``read_all(after=p)`` can never miss an event committed later with a smaller position.
+``EventStore`` is the port; ``PostgresEventStore`` (a statement on the unit of work's
+connection) and ``MemoryEventStore`` (``services.platform.memory``) are its adapters, and
+``tests/contract/test_event_store.py`` holds both to the same contract:
+
+- ``append(stream, expected_version, events)`` adds the events after ``expected_version`` (0 for
+  a new stream) and queues each in the outbox (with ``also_publish``, messages that are not
+  events, such as notices), all or nothing; ``ConcurrencyConflict`` when the stream is not at
+  ``expected_version`` (another command won): the unit of work then records nothing;
+- ``read(stream)`` gives the stream's events in order; ``version(stream)`` its length.
+
+In PostgreSQL one statement checks the version, inserts the events and their outbox rows; the
+``(stream_id, version)`` key settles two concurrent appends (the second inserts nothing).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
 
-from events.envelope import Envelope
-from services.platform.db import Connection, Pool
+from events.envelope import Envelope, encode
+from events.payloads import EventPayload
+from events.registry import DecodedEvent, decode
+from services.platform.db import Connection
 from services.platform.kafka import OutgoingMessage
 from services.platform.metrics import EVENTS_APPENDED
-from services.platform.outbox import enqueue, event_message
-
-_APPEND_LOCK = 4_242_003
+from services.platform.outbox import enqueue, event_message, stored_headers
 
 
 class ConcurrencyConflict(Exception):
@@ -35,15 +46,73 @@ class ConcurrencyConflict(Exception):
 
 @dataclass(frozen=True)
 class StoredEvent:
-    position: int
     stream_id: str
     version: int
     envelope: Envelope
+    position: int = 0
+    """Where it stands among all the store's events (0 where a store keeps no such order)."""
+
+    @property
+    def current(self) -> DecodedEvent:
+        """The event at its current schema version (upcast when older), with its payload."""
+        return decode(self.envelope.model_dump(mode="json"))
+
+    @property
+    def payload(self) -> EventPayload:
+        return self.current.payload
 
 
-class EventStore:
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+class EventStore(Protocol):
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[Envelope],
+        *,
+        also_publish: Sequence[OutgoingMessage] = (),
+    ) -> int:
+        """The stream's new version."""
+        ...
+
+    async def read(self, stream_id: str) -> list[StoredEvent]: ...
+
+    async def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Several streams at once, each in order (a stream without events is absent)."""
+        ...
+
+    async def version(self, stream_id: str) -> int: ...
+
+
+_APPEND = """
+WITH appended AS (
+  INSERT INTO event_store (stream_id, version, event_id, event_type, schema_version,
+                           occurred_at, recorded_at, envelope)
+  SELECT $1, $2 + e.n, e.event_id, e.event_type, e.schema_version, e.occurred_at,
+         e.recorded_at, e.envelope
+    FROM unnest($3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+                $8::jsonb[]) WITH ORDINALITY
+         AS e(event_id, event_type, schema_version, occurred_at, recorded_at, envelope, n)
+   WHERE (SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1) = $2
+  ON CONFLICT DO NOTHING
+  RETURNING version, event_id
+), queued AS (
+  INSERT INTO outbox (topic, key, headers, body)
+  SELECT o.topic, o.key, o.headers::jsonb, o.body
+    FROM appended a
+    JOIN unnest($3::uuid[], $9::text[], $10::bytea[], $11::text[], $12::bytea[])
+         AS o(event_id, topic, key, headers, body) ON o.event_id = a.event_id
+   ORDER BY a.version
+  RETURNING 1
+)
+SELECT count(*) FROM appended
+"""
+
+
+class PostgresEventStore:
+    """The event store on one connection (inside the caller's transaction)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
     async def append(
         self,
@@ -52,114 +121,57 @@ class EventStore:
         events: Sequence[Envelope],
         *,
         also_publish: Sequence[OutgoingMessage] = (),
-        conn: Connection | None = None,
     ) -> int:
-        """Append after ``expected_version`` (0 for a new stream); the stream's new version.
+        if not events:
+            await enqueue(self._conn, also_publish)
+            return expected_version
+        messages = [event_message(e) for e in events]
+        appended = await self._conn.fetchval(
+            _APPEND,
+            stream_id,
+            expected_version,
+            [e.event_id for e in events],
+            [e.event_type for e in events],
+            [e.schema_version for e in events],
+            [e.occurred_at for e in events],
+            [e.recorded_at for e in events],
+            [e.model_dump(mode="json") for e in events],
+            [m.topic for m in messages],
+            [m.key for m in messages],
+            [json.dumps(stored_headers(m.headers)) for m in messages],
+            [encode(e) for e in events],
+        )
+        if appended != len(events):
+            raise ConcurrencyConflict(stream_id, expected_version, await self.version(stream_id))
+        await enqueue(self._conn, also_publish)
+        EVENTS_APPENDED.inc(len(events))
+        return expected_version + len(events)
 
-        Every event is also queued in the outbox, with ``also_publish`` (messages that are
-        not events of the stream, e.g. notices). Pass ``conn`` to join a caller's transaction.
-        """
-        if conn is None:
-            async with self._pool.acquire() as own:
-                return await self.append_in(own, stream_id, expected_version, events, also_publish)
-        return await self.append_in(conn, stream_id, expected_version, events, also_publish)
+    async def read(self, stream_id: str) -> list[StoredEvent]:
+        return (await self.read_many([stream_id])).get(stream_id, [])
 
-    @staticmethod
-    async def append_in(
-        conn: Connection,
-        stream_id: str,
-        expected_version: int,
-        events: Sequence[Envelope],
-        also_publish: Sequence[OutgoingMessage] = (),
-    ) -> int:
-        """``append`` on the caller's connection, in a transaction (a savepoint when nested)."""
-        async with conn.transaction():
-            return await _append(conn, stream_id, expected_version, events, also_publish)
-
-    async def read_stream(self, stream_id: str) -> list[StoredEvent]:
-        async with self._pool.acquire() as conn:
-            records = await conn.fetch(
-                "SELECT position, stream_id, version, envelope FROM event_store"
-                " WHERE stream_id = $1 ORDER BY version",
-                stream_id,
-            )
-        return [_stored(r) for r in records]
-
-    async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
-        """Several streams at once, each in order (a stream without events is absent)."""
-        async with self._pool.acquire() as conn:
-            records = await conn.fetch(
-                "SELECT position, stream_id, version, envelope FROM event_store"
-                " WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version",
-                list(stream_ids),
-            )
+    async def read_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        records = await self._conn.fetch(
+            "SELECT position, stream_id, version, envelope FROM event_store"
+            " WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version",
+            list(stream_ids),
+        )
         streams: dict[str, list[StoredEvent]] = {}
         for record in records:
             streams.setdefault(record["stream_id"], []).append(_stored(record))
         return streams
 
-    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        async with self._pool.acquire() as conn:
-            records = await conn.fetch(
-                "SELECT position, stream_id, version, envelope FROM event_store"
-                " WHERE position > $1 ORDER BY position LIMIT $2",
-                after_position,
-                limit,
-            )
-        return [_stored(r) for r in records]
-
-
-async def _append(
-    conn: Connection,
-    stream_id: str,
-    expected_version: int,
-    events: Sequence[Envelope],
-    also_publish: Sequence[OutgoingMessage],
-) -> int:
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", _APPEND_LOCK)
-    actual = await _current_version(conn, stream_id)
-    if actual != expected_version:
-        raise ConcurrencyConflict(stream_id, expected_version, actual)
-    rows = [
-        (
-            stream_id,
-            expected_version + offset + 1,
-            e.event_id,
-            e.event_type,
-            e.schema_version,
-            e.occurred_at,
-            e.recorded_at,
-            e.model_dump(mode="json"),
+    async def version(self, stream_id: str) -> int:
+        version: int = await self._conn.fetchval(
+            "SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1", stream_id
         )
-        for offset, e in enumerate(events)
-    ]
-    try:
-        await conn.executemany(
-            "INSERT INTO event_store (stream_id, version, event_id, event_type,"
-            " schema_version, occurred_at, recorded_at, envelope)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            rows,
-        )
-    except asyncpg.UniqueViolationError as error:
-        raise ConcurrencyConflict(
-            stream_id, expected_version, await _current_version(conn, stream_id)
-        ) from error
-    await enqueue(conn, [event_message(e) for e in events] + list(also_publish))
-    EVENTS_APPENDED.inc(len(rows))
-    return expected_version + len(rows)
-
-
-async def _current_version(conn: Connection, stream_id: str) -> int:
-    version: int = await conn.fetchval(
-        "SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1", stream_id
-    )
-    return version
+        return version
 
 
 def _stored(record: asyncpg.Record) -> StoredEvent:
     return StoredEvent(
-        position=record["position"],
         stream_id=record["stream_id"],
         version=record["version"],
         envelope=Envelope.model_validate(record["envelope"]),
+        position=record["position"],
     )

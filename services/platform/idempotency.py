@@ -1,7 +1,10 @@
-"""``Idempotency-Key`` on writes: the same key and body again returns the first answer.
+"""``Idempotency-Key`` on writes: the same key and request again get the first answer.
 
 The stored answer is written in the same transaction as the write it answers, so a retry after a
-crash either finds both or neither. The same key with a different body is refused (422).
+crash either finds both or neither. The same key with a different request is refused
+(``IdempotencyKeyReused``; the HTTP adapter answers 422, the inbound topic rejects it).
+``Answers`` is the port (a repository of the unit of work); ``PostgresAnswers`` and the memory
+adapter in ``services.platform.memory`` implement it.
 """
 
 from __future__ import annotations
@@ -9,61 +12,66 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from fastapi import HTTPException
-
-from services.platform.auth import Caller
 from services.platform.db import Connection
+
+
+class IdempotencyKeyReused(Exception):
+    """This key was already used with a different request."""
+
+    def __init__(self) -> None:
+        super().__init__("this key was already used with a different request")
 
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    status_code: int
+    outcome: str
+    """What the write did, in the application's words (``created``, ``accepted``)."""
     body: Any
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
+def fingerprint(method: str, target: str, body: Any) -> str:
+    """What identifies a request (how and where it was sent, and its body, whatever the key
+    order of its JSON)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{method} {target}\n{canonical}".encode()).hexdigest()
 
 
-async def earlier_answer(
-    conn: Connection, caller: Caller, key: str, print_: str
-) -> StoredAnswer | None:
-    """The first answer to this key (locking the key for the rest of the transaction)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{caller.token_id}/{key}")
-    row = await conn.fetchrow(
-        "SELECT fingerprint, status_code, response FROM idempotency_keys"
-        " WHERE caller = $1 AND key = $2",
-        caller.token_id,
-        key,
-    )
-    if row is None:
-        return None
-    if row["fingerprint"] != print_:
-        raise HTTPException(
-            422,
-            detail=[
-                {
-                    "loc": ["header", "Idempotency-Key"],
-                    "msg": "this key was already used with a different request body",
-                    "type": "idempotency_key_reused",
-                }
-            ],
+class Answers(Protocol):
+    async def earlier(self, caller: str, key: str, print_: str) -> StoredAnswer | None:
+        """The first answer to this caller's key, None when new (it is then locked for the rest
+        of the unit of work); ``IdempotencyKeyReused`` for another request under it."""
+        ...
+
+    async def remember(self, caller: str, key: str, print_: str, answer: StoredAnswer) -> None: ...
+
+
+class PostgresAnswers:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def earlier(self, caller: str, key: str, print_: str) -> StoredAnswer | None:
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{caller}/{key}")
+        row = await self._conn.fetchrow(
+            "SELECT fingerprint, outcome, response FROM idempotency_keys"
+            " WHERE caller = $1 AND key = $2",
+            caller,
+            key,
         )
-    return StoredAnswer(row["status_code"], row["response"])
+        if row is None:
+            return None
+        if row["fingerprint"] != print_:
+            raise IdempotencyKeyReused()
+        return StoredAnswer(row["outcome"], row["response"])
 
-
-async def remember_answer(
-    conn: Connection, caller: Caller, key: str, print_: str, answer: StoredAnswer
-) -> None:
-    await conn.execute(
-        "INSERT INTO idempotency_keys (caller, key, fingerprint, status_code, response)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        caller.token_id,
-        key,
-        print_,
-        answer.status_code,
-        answer.body,
-    )
+    async def remember(self, caller: str, key: str, print_: str, answer: StoredAnswer) -> None:
+        await self._conn.execute(
+            "INSERT INTO idempotency_keys (caller, key, fingerprint, outcome, response)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            caller,
+            key,
+            print_,
+            answer.outcome,
+            answer.body,
+        )

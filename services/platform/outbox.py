@@ -45,20 +45,25 @@ async def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None
         return
     await conn.executemany(
         "INSERT INTO outbox (topic, key, headers, body, personal) VALUES ($1, $2, $3, $4, $5)",
-        [
-            (m.topic, m.key, [_stored_header(k, v) for k, v in m.headers], m.body, m.personal)
-            for m in messages
-        ],
+        [(m.topic, m.key, stored_headers(m.headers), m.body, m.personal) for m in messages],
     )
+
+
+def stored_headers(headers: Sequence[tuple[str, bytes]]) -> list[list[str]]:
+    """Headers as the outbox keeps them (JSON text)."""
+    return [_stored_header(name, value) for name, value in headers]
 
 
 def _stored_header(name: str, value: bytes) -> list[str]:
     """A header as the outbox keeps it (JSON text): as is when UTF-8, else base64 and marked, so
     that a partner's binary header is copied unchanged and never blocks the consumer."""
     try:
-        return [name, value.decode()]
+        text = value.decode()
     except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:  # not text, or text PostgreSQL's JSON cannot hold
         return [name, base64.b64encode(value).decode(), "base64"]
+    return [name, text]
 
 
 def _header(stored: list[str]) -> tuple[str, bytes]:

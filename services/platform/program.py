@@ -45,6 +45,9 @@ DEFAULT_ELIGIBLE_OFFENSES: Final = (
     "PC 647(b)",
 )
 DEFAULT_COMPLETION_CONDITION: Final = (CompletionStep.ASSESSMENT, CompletionStep.CARE_PLAN)
+"""What declines the charges unless a site says otherwise (domain.md: assessment AND care plan)."""
+PROGRAM_TIME_ZONE: Final = "America/Los_Angeles"
+"""The program's time zone (domain.md): deadlines and report days, unless a site says otherwise."""
 
 _CODE_AND_SECTION = re.compile(r"([A-Za-z]+)(.*)")
 
@@ -102,7 +105,7 @@ class Site(_Config):
     service_planning_area: str
     started: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     """The month the site started, ``YYYY-MM``."""
-    time_zone: str = "America/Los_Angeles"
+    time_zone: str = PROGRAM_TIME_ZONE
     case_management: tuple[AgencyCode, ...] = Field(min_length=1)
     law_enforcement: tuple[AgencyCode, ...] = ()
     prosecutors: tuple[AgencyCode, ...] = ()

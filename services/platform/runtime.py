@@ -1,6 +1,6 @@
 """One service process: its database, its Kafka clients, its outbox relay, its HTTP app.
 
-A service declares what it needs (migrations, projections, whether it originates events) and the
+A service declares what it needs (migrations, consumers, whether it originates events) and the
 runtime starts and stops it all in the FastAPI lifespan, in a safe order.
 """
 
@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from services.platform.auth import Authenticator
+from services.platform.auth import Authenticator, Forbidden
 from services.platform.consuming import (
     Backoff,
     Subscription,
@@ -34,7 +34,6 @@ from services.platform.db import (
     migrate,
     migrations_in,
 )
-from services.platform.eventstore import EventStore
 from services.platform.faults import Fault, classify
 from services.platform.http_faults import FaultBarrier
 from services.platform.kafka import KafkaPublisher, make_broker
@@ -53,14 +52,19 @@ class ServiceSpec:
 
     name: str
     migrations: Callable[[], list[Migration]]
-    projections: Sequence[Projection] = ()
+    consumers: Sequence[Projection | RecordConsumer] = ()
+    """What the service consumes: projections of events, and consumers of other messages."""
     publishes: Sequence[str] = ()
     """Topics the service publishes to (through its outbox), for the AsyncAPI document."""
     receives: Mapping[str, type[BaseModel]] = field(default_factory=dict)
-    """Topics read by ``consumers``, with their message model (for the AsyncAPI document)."""
-    consumers: Sequence[Callable[[ServiceRuntime], RecordConsumer]] = ()
-    """Consumers of messages that are not events (e.g. inbound submissions)."""
+    """Topics its consumers read that carry no events, with their message model (AsyncAPI)."""
     background: Sequence[Callable[[ServiceRuntime, asyncio.Event], Any]] = field(default=())
+
+
+def consumer_group(service: str, consumer: str) -> str:
+    """A service's consumer group, and the name its progress is recorded under (the only place
+    that spells it: renaming a consumer renames it everywhere)."""
+    return f"lead-{service}-{consumer}"
 
 
 def platform_migrations() -> list[Migration]:
@@ -85,22 +89,16 @@ class ServiceRuntime:
         return self._pool
 
     @property
-    def store(self) -> EventStore:
-        return EventStore(self.pool)
-
-    @property
     def authenticate(self) -> Authenticator:
         return Authenticator(self.pool, self.settings.admin_token)
 
     def consumer_name(self, consumer: Projection | RecordConsumer) -> str:
-        """The consumer group (and the name its progress is recorded under)."""
-        return f"lead-{self.spec.name}-{consumer.name}"
+        return consumer_group(self.spec.name, consumer.name)
 
     async def start(self) -> None:
         self._pool = await self._open_database()
         await self.publisher.start()
-        consumers: list[Projection | RecordConsumer] = [*self.spec.projections]
-        consumers += [make(self) for make in self.spec.consumers]
+        consumers = self.spec.consumers
         await register_consumers(self._pool, [self.consumer_name(c) for c in consumers])
         for consumer in consumers:
             runner = ProjectionRunner(
@@ -206,6 +204,11 @@ async def field_errors(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+async def forbidden(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Forbidden)
+    return JSONResponse({"detail": error.reason}, status_code=403)
+
+
 def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastAPI:
     """The service's FastAPI app with /health, /ready and /metrics; routes are added after."""
 
@@ -220,6 +223,7 @@ def create_service_app(runtime: ServiceRuntime, **fastapi_options: Any) -> FastA
     app = FastAPI(title=f"LEAD {runtime.spec.name}", lifespan=lifespan, **fastapi_options)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, field_errors)
+    app.add_exception_handler(Forbidden, forbidden)
     app.add_middleware(FaultBarrier, retry_after_s=runtime.settings.retry_after_s)
 
     @app.get("/health", tags=["operations"])

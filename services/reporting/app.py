@@ -17,16 +17,17 @@ def migrations() -> list[Migration]:
     return migrations_in("services.reporting", "reporting")
 
 
-SPEC = ServiceSpec(
-    name="reporting",
-    migrations=migrations,
-    projections=(ReportingProjection(),),
-    publishes=(REPORTING_FACTS,),
-)
+def spec(_settings: Settings) -> ServiceSpec:
+    return ServiceSpec(
+        name="reporting",
+        migrations=migrations,
+        consumers=(ReportingProjection(),),
+        publishes=(REPORTING_FACTS,),
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = create_service_app(ServiceRuntime(SPEC, settings))
+    app = create_service_app(ServiceRuntime(spec(settings), settings))
     app.include_router(router)
     app.include_router(page_router)
     return app

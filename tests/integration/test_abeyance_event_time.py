@@ -14,26 +14,37 @@ from events.common import Charge
 from events.envelope import Envelope, encode, new_envelope
 from events.payloads import EventPayload
 from events.registry import decode
+from services.abeyance.adapters.postgres import PostgresAbeyanceUnitOfWork
+from services.abeyance.application.decisions import Timekeeping, tell
+from services.abeyance.application.timers import fire_until as fire_until_units
 from services.abeyance.domain import Start
-from services.abeyance.keeper import Keeper
-from services.abeyance.projection import ReferralEvents
-from services.abeyance.scheduler import behind_partitions, fire_due_timers, fire_until
+from services.abeyance.entrypoints.scheduler import behind_partitions
 from services.platform.db import Pool
 from services.platform.localinfra import ensure_topics
-from services.platform.program import default_program
 from services.platform.projection import Source
 from tests.conftest import Infra
 from tests.integration.abeyance_history import _assessment, _care_plan, history
 from tests.integration.support import produce, read_topic
-from tests.integration.test_abeyance_replay import CONSUMER, GRACE, abeyance_pool
+from tests.integration.test_abeyance_replay import (
+    CONSUMER,
+    GRACE,
+    abeyance_pool,
+    consumer_of,
+    fire_due_timers,
+    units,
+)
 
 pytestmark = pytest.mark.integration
 TOPIC = "lead.referral.events"
 REFERRED = datetime(2019, 1, 10, 18, tzinfo=UTC)
 
 
-def event_time_keeper() -> Keeper:
-    return Keeper(GRACE, lambda: datetime.now(UTC), event_time_only=True)
+def event_time_keeper() -> Timekeeping:
+    return Timekeeping(GRACE, lambda: datetime.now(UTC), event_time_only=True)
+
+
+async def fire_until(pool: Pool, timing: Timekeeping, until: datetime) -> int:
+    return await fire_until_units(units(pool), timing, until)
 
 
 async def position(pool: Pool, partition: int, event_time: datetime, *, caught_up: bool) -> None:
@@ -76,8 +87,9 @@ async def test_a_partition_far_ahead_expires_nothing_of_another_and_the_history_
         referred_at=REFERRED,
     )
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            await keeper.tell(conn, referral_id, start, source=Source(TOPIC, 0, 0))
+        async with PostgresAbeyanceUnitOfWork(pool) as uow:
+            await tell(uow, keeper, referral_id, start, source=Source(TOPIC, 0, 0))
+            await uow.commit()
         # its own partition is at its end, a month before the deadline; another is a year on
         await position(pool, 0, REFERRED, caught_up=True)
         await position(pool, 1, datetime(2020, 1, 10, tzinfo=UTC), caught_up=True)
@@ -124,7 +136,7 @@ async def test_a_timer_fires_between_the_same_two_events_of_its_partition_whatev
     """No scheduler tick here: the events of the partition alone expire, late starts included."""
     pool = await abeyance_pool(infra)
     keeper = event_time_keeper()
-    referrals = ReferralEvents(keeper, default_program())
+    referrals = consumer_of(keeper)
     made = [r.envelope for r in history(10) if r.envelope.event_type == "ReferralMade"]
     first, late = made[0], made[1]  # referred 12 days apart; deadlines 30 days on
     first_id, late_id = first.subject, late.subject

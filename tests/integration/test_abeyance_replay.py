@@ -14,10 +14,12 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from events.envelope import encode, kafka_headers
 from events.registry import decode
+from services.abeyance.adapters.postgres import PostgresAbeyanceUnitOfWork
 from services.abeyance.app import migrations as abeyance_migrations
-from services.abeyance.keeper import Keeper
-from services.abeyance.projection import ReferralEvents
-from services.abeyance.scheduler import fire_due_timers
+from services.abeyance.application.decisions import Timekeeping
+from services.abeyance.application.timers import UnitsOfWork
+from services.abeyance.application.timers import fire_due_timers as fire_due
+from services.abeyance.entrypoints.referral_events import ReferralEventsConsumer
 from services.platform.db import Pool, create_pool, migrate
 from services.platform.localinfra import ensure_database, ensure_topics
 from services.platform.program import default_program
@@ -55,8 +57,24 @@ async def abeyance_pool(infra: Infra) -> Pool:
     return pool
 
 
-def runner_for(pool: Pool, keeper: Keeper) -> ProjectionRunner:
-    return ProjectionRunner(pool, ReferralEvents(keeper, default_program()), CONSUMER)
+def consumer_of(timing: Timekeeping) -> ReferralEventsConsumer:
+    return ReferralEventsConsumer(
+        timing,
+        default_program(),
+        lambda conn: PostgresAbeyanceUnitOfWork(joining=conn, savepoint=False),
+    )
+
+
+def runner_for(pool: Pool, timing: Timekeeping) -> ProjectionRunner:
+    return ProjectionRunner(pool, consumer_of(timing), CONSUMER)
+
+
+def units(pool: Pool) -> UnitsOfWork:
+    return lambda: PostgresAbeyanceUnitOfWork(pool)
+
+
+async def fire_due_timers(pool: Pool, timing: Timekeeping, consumer: str, limit: int = 200) -> int:
+    return await fire_due(units(pool), timing, consumer, limit)
 
 
 async def decisions(pool: Pool) -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -76,7 +94,7 @@ async def decisions(pool: Pool) -> dict[str, list[tuple[str, dict[str, Any]]]]:
 
 async def replay_at_full_speed(infra: Infra, topic: str) -> Pool:
     pool = await abeyance_pool(infra)
-    keeper = Keeper(GRACE, lambda: datetime.now(UTC))
+    keeper = Timekeeping(GRACE, lambda: datetime.now(UTC))
     runner = runner_for(pool, keeper)
     consumer = AIOKafkaConsumer(
         topic,
@@ -111,7 +129,7 @@ async def feed_in_real_time(infra: Infra, records: list[ConsumerRecord[bytes, by
     """Live operation with a controllable clock: each event arrives when it was recorded."""
     pool = await abeyance_pool(infra)
     clock = ControlledClock(datetime(2019, 1, 1, tzinfo=UTC))
-    keeper = Keeper(GRACE, clock)
+    keeper = Timekeeping(GRACE, clock)
     runner = runner_for(pool, keeper)
     for record in sorted(records, key=lambda r: decode(r.value).envelope.recorded_at):
         clock.now = decode(record.value).envelope.recorded_at

@@ -13,8 +13,7 @@ from aiokafka.structs import ConsumerRecord
 from events.envelope import encode, new_envelope
 from events.payloads import AssessmentCompleted
 from events.registry import decode
-from services.abeyance.keeper import Keeper
-from services.abeyance.scheduler import fire_due_timers
+from services.abeyance.application.decisions import Timekeeping
 from services.platform.db import create_pool
 from tests.conftest import Infra
 from tests.integration.abeyance_history import Recorded, history
@@ -24,6 +23,7 @@ from tests.integration.test_abeyance_replay import (
     abeyance_database,
     abeyance_pool,
     decisions,
+    fire_due_timers,
     runner_for,
 )
 
@@ -50,14 +50,14 @@ async def test_two_scheduler_replicas_never_fire_a_timer_twice(infra: Infra) -> 
     dsn = await abeyance_database(infra)
     pool = await create_pool(dsn)
     frozen = datetime(2019, 1, 1, tzinfo=UTC)
-    quiet = Keeper(GRACE, lambda: frozen)  # records everything, fires nothing yet
+    quiet = Timekeeping(GRACE, lambda: frozen)  # records everything, fires nothing yet
     only_referrals = [r for r in history(120, seed=3) if r.envelope.event_type == "ReferralMade"]
     records = records_of(only_referrals)
     await runner_for(pool, quiet).handle_batch(records, {("lead.referral.events", 0): len(records)})
 
     replica_pools = [await create_pool(dsn) for _ in range(2)]
     now = lambda: datetime.now(UTC)  # noqa: E731 - every deadline is long past
-    replicas = [Keeper(GRACE, now) for _ in range(2)]
+    replicas = [Timekeeping(GRACE, now) for _ in range(2)]
 
     async def run(i: int) -> int:
         fired = 0
@@ -81,7 +81,7 @@ async def test_two_scheduler_replicas_never_fire_a_timer_twice(infra: Infra) -> 
 
 async def test_duplicates_and_out_of_order_input_decide_once(infra: Infra) -> None:
     pool = await abeyance_pool(infra)
-    keeper = Keeper(GRACE, lambda: datetime.now(UTC))
+    keeper = Timekeeping(GRACE, lambda: datetime.now(UTC))
     runner = runner_for(pool, keeper)
     events = [r for r in history(12, seed=5) if r.envelope.event_type != "ParticipantWithdrew"]
     records = records_of(events)

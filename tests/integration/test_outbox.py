@@ -7,12 +7,13 @@ from uuid import UUID
 
 import pytest
 
-from services.platform.db import Connection
-from services.platform.eventstore import EventStore
+from events.envelope import Envelope
+from services.platform.db import Connection, Pool
 from services.platform.kafka import KafkaPublisher, OutgoingMessage
 from services.platform.outbox import OutboxRelay, pending_count
 from services.platform.projection import ProjectionRunner
 from services.platform.settings import Settings
+from services.platform.unit_of_work import PostgresUnitOfWork
 from tests.conftest import Infra
 from tests.integration.support import (
     RecordingProjection,
@@ -23,6 +24,12 @@ from tests.integration.support import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+async def append(pool: Pool, stream: str, version: int, event: Envelope) -> None:
+    async with PostgresUnitOfWork(pool) as uow:
+        await uow.events.append(stream, version, [event])
+        await uow.commit()
 
 
 class CrashBeforeMarkingSent(OutboxRelay):
@@ -51,7 +58,7 @@ async def test_crash_between_publish_and_mark_republishes_and_projection_holds_o
     pool = await platform_pool(database)
     events = [assessment() for _ in range(3)]
     for event in events:
-        await EventStore(pool).append(event.subject, 0, [event])
+        await append(pool, event.subject, 0, event)
 
     publisher = RetargetedPublisher(Settings(kafka_bootstrap=infra.kafka_bootstrap), topic)
     await publisher.start()
@@ -78,11 +85,10 @@ async def test_relay_keeps_order_per_key(
 ) -> None:
     topic = unique_topic("outbox-order")
     pool = await platform_pool(database)
-    store = EventStore(pool)
     first = assessment()
     stream = [first] + [assessment(UUID(first.subject)) for _ in range(9)]
     for version, event in enumerate(stream):
-        await store.append(event.subject, version, [event])
+        await append(pool, event.subject, version, event)
     publisher = RetargetedPublisher(Settings(kafka_bootstrap=infra.kafka_bootstrap), topic)
     await publisher.start()
     try:

@@ -347,7 +347,7 @@ def test_prebooking_referral_without_arrest_is_rejected() -> None:
 
 @pytest.mark.parametrize("pathway", [Pathway.SOCIAL_CONTACT, Pathway.COMMUNITY])
 def test_referral_with_an_arrest_must_be_prebooking(pathway: Pathway) -> None:
-    with pytest.raises(ValidationError, match="has no arrest"):
+    with pytest.raises(ValidationError, match="holds no charges"):
         ReferralMade(**prebooking_referral(pathway=pathway))
     assert ReferralMade(**prebooking_referral(pathway=pathway, arrest=None)).arrest is None
 

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic_settings.exceptions import SettingsError
 
-from services.abeyance.lag import LagProbe
+from services.abeyance.adapters.lag_probe import LagProbe
 from services.platform.kafka import (
     KafkaPublisher,
     client_options_for,

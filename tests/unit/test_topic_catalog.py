@@ -16,9 +16,10 @@ from events.topics import (
     dlq_topic,
     notices_topic,
 )
-from services.catalog import SPECS
+from services.catalog import service_specs
 from services.deployment.access import Principal, may_read, principals
 from services.deployment.render import generated_files, shipped_program
+from services.platform.settings import Settings
 from services.platform.stack import all_topics
 from services.platform.topics import deployment_topics, prosecutor_codes
 
@@ -66,7 +67,7 @@ def test_retention_follows_what_each_topic_carries() -> None:
 
 @pytest.fixture(scope="module")
 def users() -> dict[str, Principal]:
-    return {p.user: p for p in principals(SPECS.values(), shipped_program())}
+    return {p.user: p for p in principals(service_specs(Settings()), shipped_program())}
 
 
 def _writes(principal: Principal, topic: str) -> bool:

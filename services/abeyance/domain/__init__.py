@@ -3,7 +3,6 @@
 from services.abeyance.domain.abeyance import WITHDREW_REASON, basis, decide, run
 from services.abeyance.domain.clock import (
     ABEYANCE_DAYS,
-    DEFAULT_TIME_ZONE,
     deadline_for,
     fires_at,
     local_date,
@@ -33,7 +32,6 @@ from services.abeyance.domain.state import (
 
 __all__ = [
     "ABEYANCE_DAYS",
-    "DEFAULT_TIME_ZONE",
     "INITIAL",
     "WITHDREW_REASON",
     "AbeyanceNotStarted",

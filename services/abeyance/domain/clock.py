@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-DEFAULT_TIME_ZONE: Final = "America/Los_Angeles"
-"""The program's time zone (domain.md, "The abeyance rule")."""
+from services.platform.program import PROGRAM_TIME_ZONE
 
 ABEYANCE_DAYS: Final = 30
 """Calendar days charges are held after a pre-booking referral."""
@@ -22,14 +21,14 @@ def _aware(instant: datetime, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware, got {instant.isoformat()}")
 
 
-def local_date(instant: datetime, time_zone: str = DEFAULT_TIME_ZONE) -> date:
+def local_date(instant: datetime, time_zone: str = PROGRAM_TIME_ZONE) -> date:
     """The calendar date of ``instant`` in ``time_zone``."""
     _aware(instant, "instant")
     return instant.astimezone(ZoneInfo(time_zone)).date()
 
 
 def deadline_for(
-    referred_at: datetime, time_zone: str = DEFAULT_TIME_ZONE, days: int = ABEYANCE_DAYS
+    referred_at: datetime, time_zone: str = PROGRAM_TIME_ZONE, days: int = ABEYANCE_DAYS
 ) -> datetime:
     """The end (23:59:59.999999 local) of the local date of ``referred_at`` plus ``days``.
 

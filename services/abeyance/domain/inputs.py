@@ -10,7 +10,7 @@ from uuid import UUID
 
 from events.categories import CompletionStep
 from events.common import Charge
-from services.abeyance.domain.clock import DEFAULT_TIME_ZONE
+from services.platform.program import DEFAULT_COMPLETION_CONDITION, PROGRAM_TIME_ZONE
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,8 @@ class Start:
     report_number: str
     charges: tuple[Charge, ...]
     referred_at: datetime
-    completion_condition: tuple[CompletionStep, ...] = (
-        CompletionStep.ASSESSMENT,
-        CompletionStep.CARE_PLAN,
-    )
-    time_zone: str = DEFAULT_TIME_ZONE
+    completion_condition: tuple[CompletionStep, ...] = DEFAULT_COMPLETION_CONDITION
+    time_zone: str = PROGRAM_TIME_ZONE
 
 
 @dataclass(frozen=True)

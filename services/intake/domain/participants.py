@@ -11,10 +11,21 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
 _NOT_NAME = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a participant is: used to derive the pseudonymous id, kept encrypted in intake only,
+    never published, never logged."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
 
 
 def normalize_name(text: str) -> str:

@@ -4,11 +4,11 @@
 ``Rejection`` (``ValidationFailure`` for invalid input, listing every offending field);
 ``evolve(state, event)`` folds an event into the state and ``state_from(events)`` folds a whole
 stream. Handlers load the state from the referral's stream, call ``decide`` and append the
-events. ``now`` is injected; ``program`` (sites, partners, eligible offenses) defaults to the
-configuration loaded once by ``default_program()``.
+events. ``now`` and ``program`` (sites, partners, eligible offenses) are passed in.
 
-Checks run in this order: 409 for a referral that already exists / 404 for an unknown one,
-then 409 for a conflict with the referral's state, then 422 listing every invalid field.
+Checks run in this order: ``Conflict`` for a referral that already exists / ``NotFound`` for an
+unknown one, then ``Conflict`` with the referral's state, then ``ValidationFailure`` listing
+every invalid field.
 """
 
 from __future__ import annotations
@@ -27,24 +27,29 @@ from events.payloads import (
     Arrest,
     AssessmentCompleted,
     CarePlanCompleted,
+    DemographicsRecorded,
     EventPayload,
     ParticipantStatusChanged,
     ParticipantWithdrew,
     ReferralMade,
 )
+from events.payloads.referral import arrest_problem
+from services.intake.domain.errors import Conflict, NotFound, Rejection, ValidationFailure
 from services.intake.domain.referral_state import INITIAL, ReferralState, evolve, state_from
-from services.intake.domain.rejections import Rejection, ValidationFailure
-from services.platform.program import AgencyRole, Program, Site, default_program
+from services.intake.domain.referrers import REFERRER_ROLES
+from services.platform.program import Program, Site
 
 __all__ = [
     "CLOCK_SKEW",
     "INITIAL",
-    "REFERRER_ROLES",
     "ChangeStatus",
     "Command",
+    "Conflict",
     "MakeReferral",
+    "NotFound",
     "RecordAssessment",
     "RecordCarePlan",
+    "RecordDemographics",
     "RecordWithdrawal",
     "ReferralState",
     "Rejection",
@@ -56,19 +61,6 @@ __all__ = [
 
 CLOCK_SKEW: Final = timedelta(minutes=5)
 """How far past ``now`` a timestamp may lie (the caller's clock may run ahead)."""
-
-REFERRER_ROLES: Final[dict[Pathway, frozenset[AgencyRole]]] = {
-    Pathway.PREBOOKING: frozenset({AgencyRole.LAW_ENFORCEMENT}),
-    # Justice partners: probation, public defenders, and prosecutors.
-    Pathway.SOCIAL_CONTACT: frozenset(
-        {AgencyRole.LAW_ENFORCEMENT, AgencyRole.JUSTICE_PARTNER, AgencyRole.PROSECUTOR}
-    ),
-    # Non-justice entities.
-    Pathway.COMMUNITY: frozenset(
-        {AgencyRole.COMMUNITY_PARTNER, AgencyRole.CASE_MANAGEMENT, AgencyRole.PROGRAM_PARTNER}
-    ),
-}
-"""The roles an agency making a referral on each pathway may have."""
 
 
 @dataclass(frozen=True)
@@ -114,14 +106,31 @@ class RecordWithdrawal:
     withdrew_at: datetime
 
 
-Command = MakeReferral | RecordAssessment | RecordCarePlan | ChangeStatus | RecordWithdrawal
+@dataclass(frozen=True)
+class RecordDemographics:
+    """Self-reported gender and ethnicity of the referral's participant (``unknown`` allowed),
+    as reported at ``reported_at`` (None: now)."""
+
+    referral_id: UUID
+    gender: Gender
+    ethnicity: Ethnicity
+    reported_at: datetime | None = None
+
+
+Command = (
+    MakeReferral
+    | RecordAssessment
+    | RecordCarePlan
+    | ChangeStatus
+    | RecordWithdrawal
+    | RecordDemographics
+)
 
 
 def decide(
-    command: Command, state: ReferralState, now: datetime, program: Program | None = None
+    command: Command, state: ReferralState, now: datetime, program: Program
 ) -> list[EventPayload]:
     """The events ``command`` produces given ``state``; raises ``Rejection`` when refused."""
-    program = program if program is not None else default_program()
     match command:
         case MakeReferral():
             return _make_referral(command, state, now, program)
@@ -131,6 +140,8 @@ def decide(
             return _change_status(command, state, now, program)
         case RecordWithdrawal():
             return _record_withdrawal(command, state, now, program)
+        case RecordDemographics():
+            return _record_demographics(command, state)
     raise TypeError(f"not a referral command: {command!r}")
 
 
@@ -169,15 +180,13 @@ class _Problems:
 
 
 def _build(problems: _Problems, make: Callable[[], EventPayload]) -> list[EventPayload]:
-    """The event ``make`` builds, once no problem is left; contract violations become 422s."""
+    """The event ``make`` builds, once no problem is left; what the contract refuses is
+    invalid input too."""
     problems.check()
     try:
         return [make()]
     except ValidationError as error:
-        raise ValidationFailure(
-            (".".join(str(p) for p in item["loc"]) or "body", item["msg"])
-            for item in error.errors()
-        ) from error
+        raise ValidationFailure.from_validation(error) from error
 
 
 def _day(moment: datetime, site: Site | None) -> str:
@@ -197,7 +206,7 @@ def _make_referral(
     command: MakeReferral, state: ReferralState, now: datetime, program: Program
 ) -> list[EventPayload]:
     if state.exists:
-        raise Rejection(409, f"referral {command.referral_id} already exists")
+        raise Conflict(f"referral {command.referral_id} already exists")
     problems = _Problems()
     site = program.site(command.site)
     if site is None:
@@ -208,13 +217,10 @@ def _make_referral(
     pathway = _choice(problems, "pathway", Pathway, command.pathway)
     if pathway is not None:
         _check_referrer(problems, command, pathway, program)
-    if pathway is Pathway.PREBOOKING:
-        if command.arrest is None:
-            problems.add("arrest", "a prebooking referral needs its arrest")
-        else:
-            _check_arrest(problems, command, command.arrest, site)
-    elif pathway is not None and command.arrest is not None:
-        problems.add("arrest", f"a {pathway.value} referral holds no charges: send no arrest")
+    if pathway is not None and (problem := arrest_problem(pathway, command.arrest)):
+        problems.add("arrest", problem)
+    elif pathway is Pathway.PREBOOKING and command.arrest is not None:
+        _check_arrest(problems, command, command.arrest, site)
     return _build(
         problems,
         lambda: ReferralMade(
@@ -303,13 +309,13 @@ def _check_arrest(
 def _existing(state: ReferralState, referral_id: UUID) -> datetime:
     """The referral's ``referred_at``; 404 when the referral was never made."""
     if not state.exists or state.referred_at is None:
-        raise Rejection(404, f"referral {referral_id} not found")
+        raise NotFound(f"referral {referral_id} not found")
     return state.referred_at
 
 
 def _not_withdrawn(state: ReferralState, site: Site | None) -> None:
     if state.withdrew_at is not None:
-        raise Rejection(409, f"participant withdrew on {_day(state.withdrew_at, site)}")
+        raise Conflict(f"participant withdrew on {_day(state.withdrew_at, site)}")
 
 
 def _record_completion(
@@ -327,7 +333,7 @@ def _record_completion(
         else ("care plan", state.care_plan_at)
     )
     if recorded is not None:
-        raise Rejection(409, f"{step} already recorded on {_day(recorded, site)}")
+        raise Conflict(f"{step} already recorded on {_day(recorded, site)}")
     problems = _Problems()
     if site is None:
         problems.add("case_manager_agency", f"the referral's site {state.site!r} is not configured")
@@ -362,7 +368,7 @@ def _change_status(
     problems = _Problems()
     status = _choice(problems, "status", ParticipantStatus, command.status)
     if status is not None and status == state.status:
-        raise Rejection(409, f"referral is already {status.value}")
+        raise Conflict(f"referral is already {status.value}")
     if not command.reason.strip():
         problems.add("reason", "say why the status changes")
     problems.timestamp("changed_at", command.changed_at, now, not_before=referred_at)
@@ -383,7 +389,7 @@ def _record_withdrawal(
     referred_at = _existing(state, command.referral_id)
     site = program.site(state.site or "")
     if state.withdrew_at is not None:
-        raise Rejection(409, f"participant already withdrew on {_day(state.withdrew_at, site)}")
+        raise Conflict(f"participant already withdrew on {_day(state.withdrew_at, site)}")
     problems = _Problems()
     problems.timestamp("withdrew_at", command.withdrew_at, now, not_before=referred_at)
     return _build(
@@ -392,3 +398,19 @@ def _record_withdrawal(
             referral_id=command.referral_id, withdrew_at=command.withdrew_at
         ),
     )
+
+
+# --- demographics ---------------------------------------------------------------------------
+
+
+def _record_demographics(command: RecordDemographics, state: ReferralState) -> list[EventPayload]:
+    """Recorded on the participant (a later self-report replaces an earlier one in reports)."""
+    _existing(state, command.referral_id)
+    assert state.participant_id is not None  # every made referral names its participant
+    return [
+        DemographicsRecorded(
+            participant_id=state.participant_id,
+            gender=command.gender,
+            ethnicity=command.ethnicity,
+        )
+    ]

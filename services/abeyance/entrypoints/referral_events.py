@@ -1,7 +1,9 @@
-"""Abeyance's consumer of referral events: each relevant event becomes an input of an abeyance."""
+"""Abeyance's consumer of referral events: each relevant event becomes an input of an abeyance,
+told through the command side (``application.decisions``), in the batch's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from events.categories import CompletionStep, Pathway
@@ -14,42 +16,47 @@ from events.payloads import (
 )
 from events.registry import DecodedEvent
 from events.topics import REFERRAL_EVENTS
-from services.abeyance.domain import DEFAULT_TIME_ZONE, Input, Start, StepCompleted, Withdrew
-from services.abeyance.keeper import Keeper
-from services.abeyance.scheduler import advance_partition_clock, fire_due_in_partition
+from services.abeyance.application.decisions import Timekeeping, on_referral_input
+from services.abeyance.application.unit_of_work import AbeyanceUnitOfWork
+from services.abeyance.domain import Input, Start, StepCompleted, Withdrew
 from services.platform.db import Connection
 from services.platform.logging import get_logger
-from services.platform.program import DEFAULT_COMPLETION_CONDITION, Program
+from services.platform.program import DEFAULT_COMPLETION_CONDITION, PROGRAM_TIME_ZONE, Program
 from services.platform.projection import Source
+from services.platform.runtime import consumer_group
 
 log = get_logger(__name__)
-CONSUMER_NAME = "referrals"
-CONSUMER = f"lead-abeyance-{CONSUMER_NAME}"
 
 
-class ReferralEvents:
-    name = CONSUMER_NAME
+class ReferralEventsConsumer:
+    name = "referrals"
     topics = (REFERRAL_EVENTS,)
 
-    def __init__(self, keeper: Keeper, program: Program) -> None:
-        self._keeper = keeper
+    def __init__(
+        self,
+        timing: Timekeeping,
+        program: Program,
+        unit_of_work: Callable[[Connection], AbeyanceUnitOfWork],
+    ) -> None:
+        self._timing = timing
         self._program = program
+        self._unit_of_work = unit_of_work
 
     async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
         envelope = event.envelope
-        time = envelope.occurred_at if self._keeper.event_time_only else envelope.recorded_at
-        # every event moves its partition's clock, so every event fires what that clock passed
-        clock = await advance_partition_clock(conn, source.topic, source.partition, time)
-        await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
+        time = envelope.occurred_at if self._timing.event_time_only else envelope.recorded_at
         told = self.input_for(event.payload)
-        if told is None:
-            return
-        referral_id = UUID(envelope.subject)  # referral events are keyed by referral
-        await self._keeper.tell(
-            conn, referral_id, told, source=source, causation_id=str(envelope.event_id)
-        )
-        if isinstance(told, Start):  # recorded after its deadline (and grace) had passed
-            await fire_due_in_partition(conn, self._keeper, source.topic, source.partition, clock)
+        async with self._unit_of_work(conn) as uow:
+            await on_referral_input(
+                uow,
+                self._timing,
+                UUID(envelope.subject),  # referral events are keyed by referral
+                told,
+                time=time,
+                source=source,
+                causation_id=str(envelope.event_id),
+            )
+            await uow.commit()
 
     def input_for(self, payload: EventPayload) -> Input | None:
         match payload:
@@ -67,7 +74,7 @@ class ReferralEvents:
                     completion_condition=(
                         site.completion_condition if site else DEFAULT_COMPLETION_CONDITION
                     ),
-                    time_zone=site.time_zone if site else DEFAULT_TIME_ZONE,
+                    time_zone=site.time_zone if site else PROGRAM_TIME_ZONE,
                 )
             case AssessmentCompleted():
                 return StepCompleted(CompletionStep.ASSESSMENT, payload.completed_at)
@@ -76,3 +83,6 @@ class ReferralEvents:
             case ParticipantWithdrew():
                 return Withdrew(payload.withdrew_at)
         return None
+
+
+CONSUMER = consumer_group("abeyance", ReferralEventsConsumer.name)

@@ -1,0 +1,1 @@
+"""Where abeyance keeps things: PostgreSQL (production) and memory (handler tests)."""

@@ -1,0 +1,1 @@
+"""The ways into abeyance: the referral-events consumer, the timer scheduler, the HTTP API."""

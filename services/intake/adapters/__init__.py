@@ -1,0 +1,1 @@
+"""Where intake keeps things: PostgreSQL (production) and memory (handler tests)."""

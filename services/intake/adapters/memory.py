@@ -1,0 +1,97 @@
+"""Intake's unit of work in memory, for handler tests: no database, the same behaviour
+(``tests/contract`` holds it to the PostgreSQL adapter's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from services.intake.application.queries import view_of
+from services.intake.application.unit_of_work import (
+    Identities,
+    IdentityForgotten,
+    Participants,
+    ReferralViews,
+)
+from services.intake.domain.participants import Identity
+from services.intake.domain.referral_state import ReferralState
+from services.platform.memory import MemoryState, MemoryUnitOfWork
+
+
+@dataclass
+class IntakeMemory(MemoryState):
+    participants: dict[UUID, int] = field(default_factory=dict)
+    """Participant id -> how many referrals."""
+    identities: dict[UUID, Identity | None] = field(default_factory=dict)
+    """None once forgotten."""
+    referrals: dict[UUID, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """Referral id -> its site and its view."""
+
+
+class MemoryParticipants:
+    def __init__(self, state: IntakeMemory) -> None:
+        self._state = state
+
+    async def lock(self, participant_id: UUID) -> None:
+        return None  # one task at a time: nothing to wait for
+
+    async def referred_before(self, participant_id: UUID) -> bool:
+        return participant_id in self._state.participants
+
+    async def note(self, participant_id: UUID, referral_id: UUID) -> None:
+        self._state.participants[participant_id] = (
+            self._state.participants.get(participant_id, 0) + 1
+        )
+
+
+class MemoryIdentities:
+    def __init__(self, state: IntakeMemory) -> None:
+        self._state = state
+
+    async def keep(self, participant_id: UUID, identity: Identity) -> None:
+        self._state.identities[participant_id] = identity
+
+    async def reveal(self, participant_id: UUID) -> Identity | None:
+        if participant_id not in self._state.identities:
+            return None
+        identity = self._state.identities[participant_id]
+        if identity is None:
+            raise IdentityForgotten(f"participant {participant_id} was forgotten")
+        return identity
+
+    async def forget(self, participant_id: UUID) -> bool:
+        if self._state.identities.get(participant_id) is None:
+            return False
+        self._state.identities[participant_id] = None
+        return True
+
+
+class MemoryReferralViews:
+    def __init__(self, state: IntakeMemory) -> None:
+        self._state = state
+
+    async def save(self, state: ReferralState) -> None:
+        assert state.referral_id is not None and state.site is not None
+        self._state.referrals[state.referral_id] = (state.site, view_of(state))
+
+    async def site_of(self, referral_id: UUID) -> str | None:
+        found = self._state.referrals.get(referral_id)
+        return found[0] if found else None
+
+    async def get(self, referral_id: UUID) -> dict[str, Any] | None:
+        found = self._state.referrals.get(referral_id)
+        return dict(found[1]) if found else None
+
+
+class MemoryIntakeUnitOfWork(MemoryUnitOfWork):
+    participants: Participants
+    identities: Identities
+    referrals: ReferralViews
+
+    def __init__(self, state: IntakeMemory | None = None) -> None:
+        self.state: IntakeMemory = state or IntakeMemory()
+        super().__init__(self.state)
+        self.participants = MemoryParticipants(self.state)
+        self.identities = MemoryIdentities(self.state)
+        self.referrals = MemoryReferralViews(self.state)

@@ -1,0 +1,84 @@
+"""Intake's unit of work in PostgreSQL: the platform's event store, answers and audit trail, and
+intake's participants, identity vault and referral read model, all on one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from services.intake.adapters.vault import PostgresIdentities
+from services.intake.application.queries import view_of
+from services.intake.application.unit_of_work import Identities, Participants, ReferralViews
+from services.intake.domain.referral_state import ReferralState
+from services.platform.db import Connection, Pool
+from services.platform.unit_of_work import PostgresUnitOfWork
+
+
+class PostgresParticipants:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def lock(self, participant_id: UUID) -> None:
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", str(participant_id))
+
+    async def referred_before(self, participant_id: UUID) -> bool:
+        known = await self._conn.fetchval(
+            "SELECT 1 FROM participants WHERE participant_id = $1", participant_id
+        )
+        return known is not None
+
+    async def note(self, participant_id: UUID, referral_id: UUID) -> None:
+        await self._conn.execute(
+            "INSERT INTO participants (participant_id, first_referral_id) VALUES ($1, $2)"
+            " ON CONFLICT (participant_id) DO UPDATE"
+            " SET referral_count = participants.referral_count + 1",
+            participant_id,
+            referral_id,
+        )
+
+
+class PostgresReferralViews:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def save(self, state: ReferralState) -> None:
+        await self._conn.execute(
+            "INSERT INTO referral_view (referral_id, site, participant_id, state)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (referral_id) DO UPDATE"
+            " SET state = excluded.state, updated_at = now()",
+            state.referral_id,
+            state.site,
+            state.participant_id,
+            view_of(state),
+        )
+
+    async def site_of(self, referral_id: UUID) -> str | None:
+        site: str | None = await self._conn.fetchval(
+            "SELECT site FROM referral_view WHERE referral_id = $1", referral_id
+        )
+        return site
+
+    async def get(self, referral_id: UUID) -> dict[str, Any] | None:
+        view = await self._conn.fetchval(
+            "SELECT state FROM referral_view WHERE referral_id = $1", referral_id
+        )
+        return dict(view) if view is not None else None
+
+
+class PostgresIntakeUnitOfWork(PostgresUnitOfWork):
+    participants: Participants
+    identities: Identities
+    referrals: ReferralViews
+
+    def __init__(
+        self, pool: Pool | None = None, *, master: AESGCM, joining: Connection | None = None
+    ) -> None:
+        super().__init__(pool, joining=joining)
+        self._master = master
+
+    def bind(self, conn: Connection) -> None:
+        self.participants = PostgresParticipants(conn)
+        self.identities = PostgresIdentities(conn, self._master)
+        self.referrals = PostgresReferralViews(conn)

@@ -1,0 +1,61 @@
+"""What intake's handlers need kept, as ports: the unit of work and its repositories.
+
+``adapters.postgres`` implements them on one transaction; ``adapters.memory`` in dictionaries
+(handler tests). ``tests/contract`` holds both to the same behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+from uuid import UUID
+
+from services.intake.domain.participants import Identity
+from services.intake.domain.referral_state import ReferralState
+from services.platform.unit_of_work import UnitOfWork
+
+
+class IdentityForgotten(Exception):
+    """The participant's key was destroyed: the identity cannot be recovered."""
+
+
+class Participants(Protocol):
+    async def lock(self, participant_id: UUID) -> None:
+        """One referral of a person at a time (held until the unit of work ends), so that a
+        re-referral is always recognised."""
+        ...
+
+    async def referred_before(self, participant_id: UUID) -> bool: ...
+
+    async def note(self, participant_id: UUID, referral_id: UUID) -> None: ...
+
+
+class Identities(Protocol):
+    """Who a participant is, kept only in intake (the vault: encrypted per participant)."""
+
+    async def keep(self, participant_id: UUID, identity: Identity) -> None: ...
+
+    async def reveal(self, participant_id: UUID) -> Identity | None:
+        """None when unknown; ``IdentityForgotten`` once forgotten."""
+        ...
+
+    async def forget(self, participant_id: UUID) -> bool:
+        """Destroy the participant's key; whether there was one."""
+        ...
+
+
+class ReferralViews(Protocol):
+    """Intake's read model of each referral, kept in the unit of work that records its events."""
+
+    async def save(self, state: ReferralState) -> None: ...
+
+    async def site_of(self, referral_id: UUID) -> str | None: ...
+
+    async def get(self, referral_id: UUID) -> dict[str, Any] | None:
+        """The referral as ``GET /referrals/{id}`` shows it (no identity), or None."""
+        ...
+
+
+class IntakeUnitOfWork(UnitOfWork, Protocol):
+    participants: Participants
+    identities: Identities
+    referrals: ReferralViews
