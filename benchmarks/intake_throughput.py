@@ -21,9 +21,9 @@ from typing import Any
 import asyncpg
 import httpx
 
-from services.platform.localinfra import free_port
+from services.devstack.localinfra import free_port
+from services.devstack.stack import LocalStack
 from services.platform.settings import with_database
-from services.platform.stack import LocalStack
 
 TOKEN = "bench-admin"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -1,6 +1,6 @@
 """Every topic the system uses, declared once: name, partitions, retention, cleanup policy.
 
-The local stack (``services.platform.stack``), the compose job (``lead topics ensure``) and the
+The local stack (``services.devstack.stack``), the compose job (``lead topics ensure``) and the
 Strimzi ``KafkaTopic`` manifests (``lead deploy generate``) all come from ``topic_catalog``.
 Replication is the deployment's choice (1 on one machine, 3 on a cluster), not the topic's.
 """

@@ -22,9 +22,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from events.topics import REFERRAL_EVENTS
+from services.devstack.stack import LocalStack
 from services.platform.kafka import end_offsets
 from services.platform.settings import SERVICE_PORTS, with_database
-from services.platform.stack import LocalStack
 from services.reporting.domain import Cell
 from services.reporting.export import export_parquet
 from services.reporting.projection import TOPICS as REPORTING_TOPICS
@@ -49,7 +49,7 @@ def _port_free(port: int) -> bool:
 
 def _ports() -> dict[str, int]:
     """The usual ports, or free ones when something else already listens there."""
-    from services.platform.localinfra import free_port
+    from services.devstack.localinfra import free_port
 
     return {name: p if _port_free(p) else free_port() for name, p in SERVICE_PORTS.items()}
 

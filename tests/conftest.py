@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import settings
 
-from services.platform.localinfra import LocalBroker, LocalPostgres, ensure_database
+from services.devstack.localinfra import LocalBroker, LocalPostgres, ensure_database
 
 # CI runs the property tests on a fixed seed, so that a submission's result does not depend on
 # luck; local runs keep exploring new examples (`--hypothesis-seed` replays one).

@@ -64,7 +64,7 @@ def docker_servers() -> Iterator[tuple[str, str]]:
     from testcontainers.core.waiting_utils import wait_for_logs
     from testcontainers.postgres import PostgresContainer
 
-    from services.platform.localinfra import free_port
+    from services.devstack.localinfra import free_port
 
     config = kafka_container_config(free_port())
     kafka = DockerContainer(config.image).with_bind_ports(KAFKA_CONTAINER_PORT, config.host_port)

@@ -16,9 +16,9 @@ from services.abeyance.entrypoints import http
 from services.abeyance.entrypoints.referral_events import CONSUMER, ReferralEventsConsumer
 from services.abeyance.entrypoints.scheduler import run_scheduler
 from services.platform.db import Migration, migrations_in
-from services.platform.program import default_program
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
+from services.program import default_program
 
 
 def migrations() -> list[Migration]:

@@ -13,16 +13,16 @@ from typing import Literal
 
 from events.topic_catalog import EVENT_TOPICS
 from events.topics import INBOUND_REFERRALS, dlq_topic, notices_topic
-from services.platform.program import AgencyRole, Program
 from services.platform.runtime import ServiceSpec
+from services.program import Program, Role
 
 Operation = Literal["Read", "Write", "Describe", "Delete"]
 READ: tuple[Operation, ...] = ("Read", "Describe")
 WRITE: tuple[Operation, ...] = ("Write", "Describe")
 REFERRING_ROLES = (
-    AgencyRole.LAW_ENFORCEMENT,
-    AgencyRole.JUSTICE_PARTNER,
-    AgencyRole.COMMUNITY_PARTNER,
+    Role.law_enforcement,
+    Role.justice_partner,
+    Role.community_partner,
 )
 OPERATOR = "lead-operator"
 KEDA = "lead-keda"
@@ -117,7 +117,7 @@ def keda_principal(specs: Iterable[ServiceSpec]) -> Principal:
 
 def principals(specs: Iterable[ServiceSpec], program: Program) -> tuple[Principal, ...]:
     specs = tuple(specs)
-    prosecutors = sorted(a.code for a in program.agencies_with_role(AgencyRole.PROSECUTOR))
+    prosecutors = sorted(a.code for a in program.agencies_with_role(Role.prosecutor))
     partners = sorted(a.code for role in REFERRING_ROLES for a in program.agencies_with_role(role))
     return (
         *(service_principal(s) for s in specs),

@@ -22,9 +22,9 @@ from services.intake.entrypoints.inbound import InboundReferrals, InboundSubmiss
 from services.intake.entrypoints.records import router as records_router
 from services.intake.entrypoints.referrals import router as referrals_router
 from services.platform.db import Connection, Migration, migrations_in
-from services.platform.program import default_program
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
+from services.program import default_program
 
 
 def migrations() -> list[Migration]:

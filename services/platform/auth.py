@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request, status
 
 from services.platform.db import Pool
-from services.platform.roles import Role
+from services.program.roles import Role
 
 __all__ = [
     "Authenticator",

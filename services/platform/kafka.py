@@ -1,7 +1,7 @@
 """Kafka wiring shared by every service: the producer adapter and consumer settings.
 
 The local broker (Tansu) has quirks that these defaults design around (see
-``shared/spec/infrastructure.md``): no idempotent producer, ``earliest`` offsets only, short
+``docs/spec/infrastructure.md``): no idempotent producer, ``earliest`` offsets only, short
 session timeouts so that a group join does not stall for seconds.
 """
 

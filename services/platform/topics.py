@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
 
 from events.topic_catalog import TopicSpec, topic_catalog
-from services.platform.program import AgencyRole, Program, default_program
+from services.program import Program, Role, default_program
 
 _TOPIC_ALREADY_EXISTS = 36
 _LISTED_TIMEOUT_S = 30.0
@@ -24,7 +24,7 @@ _LISTED_TIMEOUT_S = 30.0
 
 def prosecutor_codes(program: Program | None = None) -> tuple[str, ...]:
     """The prosecuting agencies of the program: each gets its own notices topic."""
-    agencies = (program or default_program()).agencies_with_role(AgencyRole.PROSECUTOR)
+    agencies = (program or default_program()).agencies_with_role(Role.prosecutor)
     return tuple(sorted(agency.code for agency in agencies))
 
 

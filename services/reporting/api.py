@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from services.platform.auth import Role
 from services.platform.db import Connection
 from services.platform.http import runtime_of
-from services.platform.program import default_program
+from services.program import default_program
 from services.reporting import render
 from services.reporting.tables import REPORTS, Period, Scope, build
 

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from services.platform.db import Connection
 from services.platform.http import runtime_of
-from services.platform.program import Program, default_program
+from services.program import Program, default_program
 from services.reporting import charts, render
 from services.reporting.api import position, scope_of
 from services.reporting.domain import Cell

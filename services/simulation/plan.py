@@ -23,7 +23,7 @@ from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from services.intake.domain.participants import normalize_name
-from services.platform.program import Program, default_program
+from services.program import Program, default_program
 from services.simulation import published as pub
 
 LA: Final = ZoneInfo("America/Los_Angeles")

@@ -17,8 +17,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from services.platform.localinfra import LocalBroker, LocalPostgres
-from services.platform.stack import LocalStack
+from services.devstack.localinfra import LocalBroker, LocalPostgres
+from services.devstack.stack import LocalStack
 
 SERVICES = ("intake", "abeyance", "reporting")
 RELAY_CRASH = {"LEAD_FAULT_RELAY_CRASH_AFTER_PUBLISH": "1.0"}

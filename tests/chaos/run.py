@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.demo import internal_reports, wait_until_settled
+from services.devstack.localinfra import LocalBroker, LocalPostgres, free_port
+from services.devstack.stack import LocalStack
 from services.platform.db import create_pool
-from services.platform.localinfra import LocalBroker, LocalPostgres, free_port
 from services.platform.settings import Settings
-from services.platform.stack import LocalStack
 from services.reporting.rebuild import rebuild
 from tests.chaos import checks
 from tests.chaos.faults import SERVICES, Injector, schedule, supervise

@@ -15,13 +15,13 @@ import pytest
 from services.abeyance.adapters.memory import MemoryAbeyanceUnitOfWork
 from services.abeyance.adapters.postgres import PostgresAbeyanceUnitOfWork
 from services.abeyance.app import migrations as abeyance_migrations
+from services.devstack.localinfra import ensure_database
 from services.intake.adapters.memory import MemoryIntakeUnitOfWork
 from services.intake.adapters.postgres import PostgresIntakeUnitOfWork
 from services.intake.adapters.vault import master_cipher
 from services.intake.app import migrations as intake_migrations
 from services.platform.db import Pool, create_pool, migrate
 from services.platform.kafka import OutgoingMessage
-from services.platform.localinfra import ensure_database
 from services.platform.outbox import OutboxRelay
 from services.platform.runtime import platform_migrations
 from tests.conftest import Infra

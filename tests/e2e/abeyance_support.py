@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from services.devstack.stack import LocalStack
 from services.platform.settings import with_database
-from services.platform.stack import LocalStack
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import referral
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.platform.localinfra import free_port
-from services.platform.stack import LocalStack
+from services.devstack.localinfra import free_port
+from services.devstack.stack import LocalStack
 from tests.conftest import Infra
 
 ADMIN_TOKEN = "e2e-admin-token"

@@ -8,9 +8,9 @@ from typing import Any
 
 import asyncpg
 
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
 from services.platform.settings import Settings, with_database
-from services.platform.stack import LocalStack
 from services.tokens import create_token
 
 PREBOOKING: dict[str, Any] = {

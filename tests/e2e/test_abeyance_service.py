@@ -23,8 +23,8 @@ from aiokafka import ConsumerRecord
 from events.envelope import Envelope
 from events.notice import NOTICE_EVENT_TYPE, REDISCLOSURE_STATEMENT, Notice
 from events.topics import notices_topic
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
-from services.platform.stack import LocalStack
 from tests.e2e.abeyance_support import (
     abeyance_rows,
     complete,

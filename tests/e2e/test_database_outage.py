@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from services.platform.localinfra import LocalPostgres, free_port
-from services.platform.stack import LocalStack
+from services.devstack.localinfra import LocalPostgres, free_port
+from services.devstack.stack import LocalStack
 from tests.conftest import Infra
 from tests.e2e.intake_support import referral
 

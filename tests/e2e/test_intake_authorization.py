@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
-from services.platform.stack import LocalStack
 from tests.e2e.conftest import ADMIN, ADMIN_TOKEN
 from tests.e2e.intake_support import bearer, community, recorded, referral, social_contact
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.categories import SLUG_PATTERN
-from services.platform.stack import LocalStack
+from services.devstack.stack import LocalStack
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import recorded, referral
 

@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
 from services.platform.settings import Settings
-from services.platform.stack import LocalStack
 from services.tokens import create_token
 from tests.e2e.conftest import ADMIN
 

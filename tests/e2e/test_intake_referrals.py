@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from events.topics import HEADER_REJECTION, INBOUND_REFERRALS, INBOUND_REJECTED
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
-from services.platform.stack import LocalStack
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import (
     bearer,

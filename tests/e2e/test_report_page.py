@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.platform.stack import LocalStack
+from services.devstack.stack import LocalStack
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import community, referral, social_contact
 from tests.integration.support import eventually

@@ -11,9 +11,9 @@ import asyncpg
 import httpx
 import pytest
 
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
 from services.platform.settings import with_database
-from services.platform.stack import LocalStack
 from services.reporting.tables import REPORTS as TABLES
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import bearer, community, referral, social_contact

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.platform.stack import LocalStack
+from services.devstack.stack import LocalStack
 from services.simulation import build_plan, run_simulation
 from tests.e2e.intake_support import intake_count
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from services.demo import internal_reports, wait_until_settled
-from services.platform.localinfra import free_port
-from services.platform.stack import LocalStack
+from services.devstack.localinfra import free_port
+from services.devstack.stack import LocalStack
 from services.simulation import run_simulation
 
 pytestmark = pytest.mark.integration

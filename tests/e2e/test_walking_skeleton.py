@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 import pytest
 
+from services.devstack.stack import LocalStack
 from services.platform.settings import with_database
-from services.platform.stack import LocalStack
 from tests.e2e.conftest import ADMIN
 from tests.e2e.intake_support import referral
 from tests.integration.support import eventually

@@ -19,8 +19,8 @@ from services.abeyance.application.decisions import Timekeeping, tell
 from services.abeyance.application.timers import fire_until as fire_until_units
 from services.abeyance.domain import Start
 from services.abeyance.entrypoints.scheduler import behind_partitions
+from services.devstack.localinfra import ensure_topics
 from services.platform.db import Pool
-from services.platform.localinfra import ensure_topics
 from services.platform.projection import Source
 from tests.conftest import Infra
 from tests.integration.abeyance_history import _assessment, _care_plan, history

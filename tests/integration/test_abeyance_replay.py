@@ -20,11 +20,11 @@ from services.abeyance.application.decisions import Timekeeping
 from services.abeyance.application.timers import UnitsOfWork
 from services.abeyance.application.timers import fire_due_timers as fire_due
 from services.abeyance.entrypoints.referral_events import ReferralEventsConsumer
+from services.devstack.localinfra import ensure_database, ensure_topics
 from services.platform.db import Pool, create_pool, migrate
-from services.platform.localinfra import ensure_database, ensure_topics
-from services.platform.program import default_program
 from services.platform.projection import ProjectionRunner
 from services.platform.runtime import platform_migrations
+from services.program import default_program
 from tests.conftest import Infra
 from tests.integration.abeyance_history import Recorded, history
 from tests.integration.support import produce, read_topic

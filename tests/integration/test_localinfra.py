@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from services.platform.localinfra import LocalBroker, LocalPostgres, ensure_topics
+from services.devstack.localinfra import LocalBroker, LocalPostgres, ensure_topics
 from tests.conftest import Infra
 
 pytestmark = pytest.mark.integration

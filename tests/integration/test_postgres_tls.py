@@ -15,8 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.devstack.localinfra import LocalPostgres
 from services.platform.db import create_pool
-from services.platform.localinfra import LocalPostgres
 from services.platform.settings import Settings
 from tests.unit.certificates import Pki, make_pki
 

@@ -29,7 +29,7 @@ from services.intake.domain import records, referral
 from services.intake.domain.errors import Conflict, NotFound, ValidationFailure
 from services.platform.auth import Caller, Role
 from services.platform.idempotency import IdempotencyKeyReused
-from services.platform.program import load_program
+from services.program import load_program
 
 T = TypeVar("T")
 NOW = datetime(2024, 5, 20, 17, tzinfo=UTC)

@@ -40,7 +40,7 @@ from services.intake.domain.referral import (
     evolve,
     state_from,
 )
-from services.platform.program import load_program
+from services.program import load_program
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2024, 3, 20, 12, 0, tzinfo=LA)

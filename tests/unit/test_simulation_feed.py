@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.platform.localinfra import free_port
+from services.devstack.localinfra import free_port
 from services.simulation import SimulationError
 from services.simulation.feed import _declare_history_complete
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from services.platform.program import default_program
+from services.program import default_program
 from services.simulation import published as pub
 from services.simulation.plan import Action, Plan, add_months, apportion, build_plan
 

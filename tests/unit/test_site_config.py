@@ -16,12 +16,13 @@ from events.categories import ChargeLevel, CompletionStep, Pathway, Site
 from events.common import Charge
 from events.payloads import Arrest, ReferralMade
 from services.intake.domain.referral import INITIAL, MakeReferral, ValidationFailure, decide
-from services.platform.program import (
+from services.program import (
+    AGENCY_ROLES,
     CONFIG_ENV,
     DEFAULT_ELIGIBLE_OFFENSES,
-    AgencyRole,
     Program,
     ProgramConfigError,
+    Role,
     default_program,
     load_program,
     normalize_statute,
@@ -120,9 +121,9 @@ def test_default_agencies_and_roles() -> None:
         "lacityatty": "prosecutor",
         "la-probation": "justice_partner",
         "la-public-defender": "justice_partner",
-        "hopics": "case_management",
-        "chpla": "case_management",
-        "alma": "case_management",
+        "hopics": "case_manager",
+        "chpla": "case_manager",
+        "alma": "case_manager",
         "lahsa": "community_partner",
         "dmh": "community_partner",
         "dph-sapc": "program_partner",
@@ -138,7 +139,7 @@ def test_lookups() -> None:
     assert program.site("nowhere") is None
     assert program.agency("nobody") is None
     assert [s.code for s in program.sites_of("lasd")] == ["south-la-north-long-beach", "east-la"]
-    assert {a.code for a in program.agencies_with_role(AgencyRole.CASE_MANAGEMENT)} == {
+    assert {a.code for a in program.agencies_with_role(Role.case_manager)} == {
         "hopics",
         "chpla",
         "alma",
@@ -318,3 +319,11 @@ def test_any_case_and_spacing_of_a_statute_is_the_same(statute: str, rnd: random
     )
     assert normalize_statute(respelled) == statute
     assert normalize_statute(normalize_statute(respelled)) == statute
+
+
+def test_agencies_share_the_callers_role_vocabulary(tmp_path: Path) -> None:
+    program = load_program()
+    assert {a.role for a in program.agencies.values()} <= AGENCY_ROLES
+    assert load_program(write(tmp_path, NEW_SITE)).agencies["avcm"].role is Role.case_manager
+    system_role = NEW_SITE.replace('role = "case_management"', 'role = "admin"')
+    assert any("not an agency role" in p for p in problems_of(tmp_path, system_role))

@@ -19,8 +19,8 @@ from events.topics import (
 from services.catalog import service_specs
 from services.deployment.access import Principal, may_read, principals
 from services.deployment.render import generated_files, shipped_program
+from services.devstack.stack import all_topics
 from services.platform.settings import Settings
-from services.platform.stack import all_topics
 from services.platform.topics import deployment_topics, prosecutor_codes
 
 ROOT = Path(__file__).resolve().parents[2]

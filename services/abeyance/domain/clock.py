@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from services.platform.program import PROGRAM_TIME_ZONE
+from services.program import PROGRAM_TIME_ZONE
 
 ABEYANCE_DAYS: Final = 30
 """Calendar days charges are held after a pre-booking referral."""

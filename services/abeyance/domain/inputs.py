@@ -10,7 +10,7 @@ from uuid import UUID
 
 from events.categories import CompletionStep
 from events.common import Charge
-from services.platform.program import DEFAULT_COMPLETION_CONDITION, PROGRAM_TIME_ZONE
+from services.program import DEFAULT_COMPLETION_CONDITION, PROGRAM_TIME_ZONE
 
 
 @dataclass(frozen=True)

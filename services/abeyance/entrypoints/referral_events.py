@@ -21,9 +21,9 @@ from services.abeyance.application.unit_of_work import AbeyanceUnitOfWork
 from services.abeyance.domain import Input, Start, StepCompleted, Withdrew
 from services.platform.db import Connection
 from services.platform.logging import get_logger
-from services.platform.program import DEFAULT_COMPLETION_CONDITION, PROGRAM_TIME_ZONE, Program
 from services.platform.projection import Source
 from services.platform.runtime import consumer_group
+from services.program import DEFAULT_COMPLETION_CONDITION, PROGRAM_TIME_ZONE, Program
 
 log = get_logger(__name__)
 

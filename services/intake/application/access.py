@@ -6,7 +6,7 @@ from __future__ import annotations
 from events.categories import Pathway
 from services.intake.domain.referrers import caller_may_refer
 from services.platform.auth import Caller, Forbidden, Role
-from services.platform.program import Program
+from services.program import Program
 
 
 def check_may_refer(caller: Caller, pathway: Pathway, referring_agency: str) -> None:

@@ -35,7 +35,7 @@ from services.intake.domain.participants import Identity, age_on, participant_id
 from services.intake.domain.referral_state import state_from
 from services.platform.eventstore import ConcurrencyConflict
 from services.platform.idempotency import StoredAnswer
-from services.platform.program import Program
+from services.program import Program
 
 SOURCE = "intake"
 Clock = Callable[[], datetime]

@@ -13,14 +13,9 @@ every invalid field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Final, TypeVar
+from datetime import datetime
 from uuid import UUID
-
-from pydantic import ValidationError
 
 from events.categories import Ethnicity, Gender, ParticipantStatus, Pathway
 from events.payloads import (
@@ -35,9 +30,17 @@ from events.payloads import (
 )
 from events.payloads.referral import arrest_problem
 from services.intake.domain.errors import Conflict, NotFound, Rejection, ValidationFailure
+from services.intake.domain.problems import (
+    CLOCK_SKEW,
+    Problems,
+    build_event,
+    choice,
+    listed,
+    local_day,
+)
 from services.intake.domain.referral_state import INITIAL, ReferralState, evolve, state_from
 from services.intake.domain.referrers import REFERRER_ROLES
-from services.platform.program import Program, Site
+from services.program import Program, Site
 
 __all__ = [
     "CLOCK_SKEW",
@@ -58,9 +61,6 @@ __all__ = [
     "evolve",
     "state_from",
 ]
-
-CLOCK_SKEW: Final = timedelta(minutes=5)
-"""How far past ``now`` a timestamp may lie (the caller's clock may run ahead)."""
 
 
 @dataclass(frozen=True)
@@ -145,60 +145,6 @@ def decide(
     raise TypeError(f"not a referral command: {command!r}")
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-class _Problems:
-    """Invalid fields found so far; ``check()`` raises them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.append((field, message))
-
-    def check(self) -> None:
-        if self.errors:
-            raise ValidationFailure(self.errors)
-
-    def timestamp(
-        self, field: str, value: datetime, now: datetime, not_before: datetime | None = None
-    ) -> None:
-        if value.tzinfo is None or value.utcoffset() is None:
-            self.add(field, f"{value.isoformat()} has no UTC offset")
-            return
-        if value > now + CLOCK_SKEW:
-            self.add(field, f"{value.isoformat()} is in the future (now is {now.isoformat()})")
-        if not_before is not None and value < not_before:
-            self.add(
-                field,
-                f"{value.isoformat()} is before the referral was made ({not_before.isoformat()})",
-            )
-
-
-def _build(problems: _Problems, make: Callable[[], EventPayload]) -> list[EventPayload]:
-    """The event ``make`` builds, once no problem is left; what the contract refuses is
-    invalid input too."""
-    problems.check()
-    try:
-        return [make()]
-    except ValidationError as error:
-        raise ValidationFailure.from_validation(error) from error
-
-
-def _day(moment: datetime, site: Site | None) -> str:
-    """The calendar day of ``moment`` at the site (in its own offset when unknown)."""
-    local = moment.astimezone(site.zone) if site is not None else moment
-    return local.date().isoformat()
-
-
-def _names(codes: tuple[str, ...] | frozenset[str]) -> str:
-    return ", ".join(sorted(codes)) or "none"
-
-
 # --- MakeReferral ---------------------------------------------------------------------------
 
 
@@ -207,21 +153,21 @@ def _make_referral(
 ) -> list[EventPayload]:
     if state.exists:
         raise Conflict(f"referral {command.referral_id} already exists")
-    problems = _Problems()
+    problems = Problems()
     site = program.site(command.site)
     if site is None:
         problems.add(
-            "site", f"unknown site {command.site!r}; configured: {_names(tuple(program.sites))}"
+            "site", f"unknown site {command.site!r}; configured: {listed(tuple(program.sites))}"
         )
     problems.timestamp("referred_at", command.referred_at, now)
-    pathway = _choice(problems, "pathway", Pathway, command.pathway)
+    pathway = choice(problems, "pathway", Pathway, command.pathway)
     if pathway is not None:
         _check_referrer(problems, command, pathway, program)
     if pathway is not None and (problem := arrest_problem(pathway, command.arrest)):
         problems.add("arrest", problem)
     elif pathway is Pathway.PREBOOKING and command.arrest is not None:
         _check_arrest(problems, command, command.arrest, site)
-    return _build(
+    return build_event(
         problems,
         lambda: ReferralMade(
             referral_id=command.referral_id,
@@ -239,18 +185,8 @@ def _make_referral(
     )
 
 
-def _choice(problems: _Problems, field: str, kind: type[E], value: str) -> E | None:
-    """``value`` as a member of ``kind``, or a problem naming the choices."""
-    try:
-        return kind(value)
-    except ValueError:
-        choices = _names(frozenset(member.value for member in kind))
-        problems.add(field, f"unknown {field} {value!r}; one of: {choices}")
-        return None
-
-
 def _check_referrer(
-    problems: _Problems, command: MakeReferral, pathway: Pathway, program: Program
+    problems: Problems, command: MakeReferral, pathway: Pathway, program: Program
 ) -> None:
     referrer = program.agency(command.referring_agency)
     allowed = REFERRER_ROLES[pathway]
@@ -260,12 +196,12 @@ def _check_referrer(
         problems.add(
             "referring_agency",
             f"{referrer.code!r} is a {referrer.role.value} agency; {pathway.value} referrals"
-            f" come from: {_names(frozenset(r.value for r in allowed))}",
+            f" come from: {listed(frozenset(r.value for r in allowed))}",
         )
 
 
 def _check_arrest(
-    problems: _Problems, command: MakeReferral, arrest: Arrest, site: Site | None
+    problems: Problems, command: MakeReferral, arrest: Arrest, site: Site | None
 ) -> None:
     if command.referring_agency != arrest.arresting_agency:
         problems.add(
@@ -279,19 +215,19 @@ def _check_arrest(
         problems.add(
             "arrest.arresting_agency",
             f"{arrest.arresting_agency!r} is not a law-enforcement partner of site"
-            f" {site.code!r} ({_names(site.law_enforcement)})",
+            f" {site.code!r} ({listed(site.law_enforcement)})",
         )
     if arrest.prosecuting_agency not in site.prosecutors:
         problems.add(
             "arrest.prosecuting_agency",
             f"{arrest.prosecuting_agency!r} is not a prosecutor partner of site"
-            f" {site.code!r} ({_names(site.prosecutors)})",
+            f" {site.code!r} ({listed(site.prosecutors)})",
         )
     elif arrest.prosecuting_agency not in site.prosecutors_for(arrest.arresting_agency):
         problems.add(
             "arrest.prosecuting_agency",
             f"arrests by {arrest.arresting_agency!r} at site {site.code!r} go to"
-            f" {_names(site.prosecutors_for(arrest.arresting_agency))},"
+            f" {listed(site.prosecutors_for(arrest.arresting_agency))},"
             f" not {arrest.prosecuting_agency!r}",
         )
     for index, charge in enumerate(arrest.charges):
@@ -315,7 +251,7 @@ def _existing(state: ReferralState, referral_id: UUID) -> datetime:
 
 def _not_withdrawn(state: ReferralState, site: Site | None) -> None:
     if state.withdrew_at is not None:
-        raise Conflict(f"participant withdrew on {_day(state.withdrew_at, site)}")
+        raise Conflict(f"participant withdrew on {local_day(state.withdrew_at, site)}")
 
 
 def _record_completion(
@@ -333,19 +269,19 @@ def _record_completion(
         else ("care plan", state.care_plan_at)
     )
     if recorded is not None:
-        raise Conflict(f"{step} already recorded on {_day(recorded, site)}")
-    problems = _Problems()
+        raise Conflict(f"{step} already recorded on {local_day(recorded, site)}")
+    problems = Problems()
     if site is None:
         problems.add("case_manager_agency", f"the referral's site {state.site!r} is not configured")
     elif command.case_manager_agency not in site.case_management:
         problems.add(
             "case_manager_agency",
             f"{command.case_manager_agency!r} is not a case-management agency of site"
-            f" {site.code!r} ({_names(site.case_management)})",
+            f" {site.code!r} ({listed(site.case_management)})",
         )
     problems.timestamp("completed_at", command.completed_at, now, not_before=referred_at)
     event_type = AssessmentCompleted if isinstance(command, RecordAssessment) else CarePlanCompleted
-    return _build(
+    return build_event(
         problems,
         lambda: event_type(
             referral_id=command.referral_id,
@@ -365,14 +301,14 @@ def _change_status(
     if state.withdrawn and command.status == ParticipantStatus.INACTIVE:
         return []
     _not_withdrawn(state, site)
-    problems = _Problems()
-    status = _choice(problems, "status", ParticipantStatus, command.status)
+    problems = Problems()
+    status = choice(problems, "status", ParticipantStatus, command.status)
     if status is not None and status == state.status:
         raise Conflict(f"referral is already {status.value}")
     if not command.reason.strip():
         problems.add("reason", "say why the status changes")
     problems.timestamp("changed_at", command.changed_at, now, not_before=referred_at)
-    return _build(
+    return build_event(
         problems,
         lambda: ParticipantStatusChanged(
             referral_id=command.referral_id,
@@ -389,10 +325,10 @@ def _record_withdrawal(
     referred_at = _existing(state, command.referral_id)
     site = program.site(state.site or "")
     if state.withdrew_at is not None:
-        raise Conflict(f"participant already withdrew on {_day(state.withdrew_at, site)}")
-    problems = _Problems()
+        raise Conflict(f"participant already withdrew on {local_day(state.withdrew_at, site)}")
+    problems = Problems()
     problems.timestamp("withdrew_at", command.withdrew_at, now, not_before=referred_at)
-    return _build(
+    return build_event(
         problems,
         lambda: ParticipantWithdrew(
             referral_id=command.referral_id, withdrew_at=command.withdrew_at

@@ -12,27 +12,24 @@ from __future__ import annotations
 from typing import Final
 
 from events.categories import Pathway
-from services.platform.program import AgencyRole
-from services.platform.roles import Role
+from services.program.roles import Role
 
-REFERRER_ROLES: Final[dict[Pathway, frozenset[AgencyRole]]] = {
-    Pathway.PREBOOKING: frozenset({AgencyRole.LAW_ENFORCEMENT}),
+REFERRER_ROLES: Final[dict[Pathway, frozenset[Role]]] = {
+    Pathway.PREBOOKING: frozenset({Role.law_enforcement}),
     # Justice partners: probation, public defenders, and prosecutors.
     Pathway.SOCIAL_CONTACT: frozenset(
-        {AgencyRole.LAW_ENFORCEMENT, AgencyRole.JUSTICE_PARTNER, AgencyRole.PROSECUTOR}
+        {Role.law_enforcement, Role.justice_partner, Role.prosecutor}
     ),
     # Non-justice entities.
-    Pathway.COMMUNITY: frozenset(
-        {AgencyRole.COMMUNITY_PARTNER, AgencyRole.CASE_MANAGEMENT, AgencyRole.PROGRAM_PARTNER}
-    ),
+    Pathway.COMMUNITY: frozenset({Role.community_partner, Role.case_manager, Role.program_partner}),
 }
 """The roles an agency making a referral on each pathway may have."""
 
-SPEAKS_FOR: Final[dict[Role, frozenset[AgencyRole]]] = {
-    Role.law_enforcement: frozenset({AgencyRole.LAW_ENFORCEMENT}),
-    Role.justice_partner: frozenset({AgencyRole.JUSTICE_PARTNER, AgencyRole.PROSECUTOR}),
+SPEAKS_FOR: Final[dict[Role, frozenset[Role]]] = {
+    Role.law_enforcement: frozenset({Role.law_enforcement}),
+    Role.justice_partner: frozenset({Role.justice_partner, Role.prosecutor}),
     Role.community_partner: frozenset(
-        {AgencyRole.COMMUNITY_PARTNER, AgencyRole.CASE_MANAGEMENT, AgencyRole.PROGRAM_PARTNER}
+        {Role.community_partner, Role.case_manager, Role.program_partner}
     ),
 }
 """The agency roles a referring caller's role speaks for."""
@@ -43,7 +40,7 @@ def caller_may_refer(role: Role, pathway: Pathway) -> bool:
     return bool(REFERRER_ROLES[pathway] & SPEAKS_FOR.get(role, frozenset()))
 
 
-def caller_role_for(agency_role: AgencyRole) -> Role | None:
+def caller_role_for(agency_role: Role) -> Role | None:
     """The referring caller's role that speaks for an agency of ``agency_role`` (None: such an
     agency never refers)."""
     return next((role for role, roles in SPEAKS_FOR.items() if agency_role in roles), None)

@@ -58,30 +58,28 @@ async def _case_event(
     return await run(request, RecordCaseEvent(write_of(request, caller, body), site, step))
 
 
-@router.post("/referrals/{referral_id}/assessment", status_code=202)
-async def record_assessment(
-    referral_id: UUID,
-    body: CompletionBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
-    site: str = Depends(case_site),
-) -> JSONResponse:
-    agency = body.case_manager_agency or ""
-    step = referral.RecordAssessment(referral_id, body.completed_at, agency)
-    return await _case_event(request, caller, site, body, step)
+Completion = type[referral.RecordAssessment] | type[referral.RecordCarePlan]
 
 
-@router.post("/referrals/{referral_id}/care-plan", status_code=202)
-async def record_care_plan(
-    referral_id: UUID,
-    body: CompletionBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
-    site: str = Depends(case_site),
-) -> JSONResponse:
-    agency = body.case_manager_agency or ""
-    step = referral.RecordCarePlan(referral_id, body.completed_at, agency)
-    return await _case_event(request, caller, site, body, step)
+def _completion_route(path: str, step: Completion) -> None:
+    """``POST /referrals/{id}/assessment`` and ``/care-plan``: one route shape, two steps."""
+
+    async def record_completion(
+        referral_id: UUID,
+        body: CompletionBody,
+        request: Request,
+        caller: Caller = Depends(caller_of),
+        site: str = Depends(case_site),
+    ) -> JSONResponse:
+        completed = step(referral_id, body.completed_at, body.case_manager_agency or "")
+        return await _case_event(request, caller, site, body, completed)
+
+    name = f"record_{path.replace('-', '_')}"
+    router.post(f"/referrals/{{referral_id}}/{path}", status_code=202, name=name)(record_completion)
+
+
+_completion_route("assessment", referral.RecordAssessment)
+_completion_route("care-plan", referral.RecordCarePlan)
 
 
 @router.post("/referrals/{referral_id}/status", status_code=202)

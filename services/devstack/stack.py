@@ -22,8 +22,8 @@ from typing import Self
 import httpx
 
 from events.topic_catalog import topic_catalog
+from services.devstack.localinfra import LocalBroker, LocalPostgres
 from services.platform.kafka import kafka_client_options
-from services.platform.localinfra import LocalBroker, LocalPostgres
 from services.platform.settings import SERVICE_PORTS, Settings
 from services.platform.topics import create_missing_topics, deployment_topics, prosecutor_codes
 

@@ -28,8 +28,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import for_code
+from aiokafka.admin import AIOKafkaAdminClient
 
 _T = TypeVar("_T")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -108,7 +107,28 @@ async def _broker_answers(bootstrap: str) -> bool:
             await admin.close()
 
 
-class LocalBroker:
+class _Server:
+    """A server this process starts and stops (``with`` starts it and stops it again)."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LocalBroker(_Server):
     """Tansu with in-memory storage, in its own process group, on 127.0.0.1."""
 
     def __init__(self, port: int | None = None) -> None:
@@ -168,17 +188,6 @@ class LocalBroker:
                 process.wait()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def _postgres_bindir() -> Path:
     candidates: list[Path] = []
@@ -199,7 +208,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text))
 
 
-class LocalPostgres:
+class LocalPostgres(_Server):
     """A throwaway PostgreSQL server on 127.0.0.1 (trust auth, user `postgres`).
 
     Fast by default (no fsync, asynchronous commit: tests); ``durable`` keeps the server's
@@ -273,46 +282,15 @@ class LocalPostgres:
                 f"Server log tail:\n{_log_tail(self.log_path)}"
             )
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 4) -> None:
-    """Create the topics that do not exist yet and wait until the broker lists them all."""
-    wanted = set(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        missing = wanted - set(await admin.list_topics())
-        if missing:
-            new = [NewTopic(name, partitions, replication_factor=1) for name in sorted(missing)]
-            response = await admin.create_topics(new)
-            _raise_topic_errors(response.topic_errors)
-        await _wait_for_topics(admin, wanted)
-    finally:
-        await admin.close()
+    """Create the topics that do not exist yet (kept forever, ``partitions`` each) and wait until
+    the broker lists them all: ad-hoc topics of tests (the system's own come from the catalog)."""
+    from events.topic_catalog import TopicSpec
+    from services.platform.topics import create_missing_topics
 
-
-def _raise_topic_errors(topic_errors: Iterable[tuple[Any, ...]]) -> None:
-    for name, code, *_ in topic_errors:
-        if code not in (0, _TOPIC_ALREADY_EXISTS):
-            raise for_code(code)(f"creating topic {name!r}")
-
-
-async def _wait_for_topics(admin: AIOKafkaAdminClient, wanted: set[str]) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT_S
-    while not wanted <= set(await admin.list_topics()):
-        if time.monotonic() > deadline:
-            raise LocalInfraError(f"topics not listed by the broker: {sorted(wanted)}")
-        await asyncio.sleep(0.05)
+    specs = [TopicSpec(name, partitions, None, "delete", "a test's own topic") for name in topics]
+    await create_missing_topics({"bootstrap_servers": bootstrap}, specs, replication_factor=1)
 
 
 async def ensure_database(server_dsn: str, name: str) -> str:

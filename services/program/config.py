@@ -13,7 +13,6 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +31,7 @@ from pydantic import (
 )
 
 from events.categories import AgencyCode, CompletionStep, SiteCode
+from services.program.roles import AGENCY_ROLES, ALIASES, Role
 
 CONFIG_ENV: Final = "LEAD_PROGRAM_CONFIG"
 """Environment variable naming a program file to load instead of the shipped one."""
@@ -76,15 +76,6 @@ Statute = Annotated[str, AfterValidator(_valid_statute)]
 """A statute, stored in its canonical spelling."""
 
 
-class AgencyRole(StrEnum):
-    LAW_ENFORCEMENT = "law_enforcement"
-    PROSECUTOR = "prosecutor"
-    JUSTICE_PARTNER = "justice_partner"
-    CASE_MANAGEMENT = "case_management"
-    COMMUNITY_PARTNER = "community_partner"
-    PROGRAM_PARTNER = "program_partner"
-
-
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -92,7 +83,15 @@ class _Config(BaseModel):
 class Agency(_Config):
     code: AgencyCode
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    role: AgencyRole
+    role: Role
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _agency_role(cls, value: object) -> object:
+        value = ALIASES.get(str(value), value)
+        if value not in AGENCY_ROLES:
+            raise ValueError(f"not an agency role: {value!r}; one of {sorted(AGENCY_ROLES)}")
+        return value
 
 
 def _in_step_order(steps: tuple[CompletionStep, ...]) -> tuple[CompletionStep, ...]:
@@ -181,9 +180,9 @@ class Program(_Config):
     def _site_problems(self, site: Site) -> Iterable[str]:
         where = f"sites.{site.code}"
         expected = {
-            "case_management": (site.case_management, AgencyRole.CASE_MANAGEMENT),
-            "law_enforcement": (site.law_enforcement, AgencyRole.LAW_ENFORCEMENT),
-            "prosecutors": (site.prosecutors, AgencyRole.PROSECUTOR),
+            "case_management": (site.case_management, Role.case_manager),
+            "law_enforcement": (site.law_enforcement, Role.law_enforcement),
+            "prosecutors": (site.prosecutors, Role.prosecutor),
             "other_partners": (site.other_partners, None),
         }
         for field, (codes, role) in expected.items():
@@ -215,7 +214,7 @@ class Program(_Config):
     def agency(self, code: str) -> Agency | None:
         return self.agencies.get(code)
 
-    def agencies_with_role(self, role: AgencyRole) -> tuple[Agency, ...]:
+    def agencies_with_role(self, role: Role) -> tuple[Agency, ...]:
         return tuple(a for a in self.agencies.values() if a.role is role)
 
     def sites_of(self, agency_code: str) -> tuple[Site, ...]:
@@ -270,8 +269,8 @@ def _describe(error: ValidationError) -> list[str]:
 
 
 def shipped_config_text() -> str:
-    """The text of the ``sites.toml`` shipped in the ``services.platform`` package."""
-    return resources.files("services.platform").joinpath("sites.toml").read_text(encoding="utf-8")
+    """The text of the ``sites.toml`` shipped in the ``services.program`` package."""
+    return resources.files("services.program").joinpath("sites.toml").read_text(encoding="utf-8")
 
 
 def load_program(path: Path | None = None) -> Program:
@@ -282,7 +281,7 @@ def load_program(path: Path | None = None) -> Program:
     if path is None and os.environ.get(CONFIG_ENV):
         path = Path(os.environ[CONFIG_ENV])
     if path is None:
-        source, text = "services/platform/sites.toml (shipped)", shipped_config_text()
+        source, text = "services/program/sites.toml (shipped)", shipped_config_text()
     else:
         source = str(path)
         try:

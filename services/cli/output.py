@@ -1,0 +1,5 @@
+"""Where the command line prints (one rich console for every command)."""
+
+from rich.console import Console
+
+console = Console()
