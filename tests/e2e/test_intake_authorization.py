@@ -33,6 +33,7 @@ TOKENS: dict[str, tuple[Role, str]] = {
     "pros_lacityatty": (Role.prosecutor, "lacityatty"),
     "oend_dph_sapc": (Role.oend, "dph-sapc"),
     "eval_usc_keck": (Role.evaluator, "usc-keck"),
+    "pp_usc_keck": (Role.program_partner, "usc-keck"),  # a program partner refers nobody
 }
 UNAUTHENTICATED: dict[str, dict[str, str]] = {
     "no_token": {},
