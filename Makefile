@@ -35,8 +35,8 @@ test: lint typecheck  ## everything CI runs: lint, types, unit and integration t
 demo: $(STAMP)  ## start the stack, run the demo, stop the stack
 	$(BIN)/lead demo
 
-bench: $(STAMP)  ## benchmark intake and the path to reporting against a raw baseline
-	$(BIN)/python -m benchmarks.intake_throughput
+bench: $(STAMP)  ## the benchmark suite: every figure beside its baseline (ARGS="--quick" for a smoke run)
+	$(BIN)/python -m benchmarks $(ARGS)
 
 chaos: $(STAMP)  ## the fault-injection run at full size (ARGS="--referrals 3000 --kills 6 --seed 1")
 	$(BIN)/python -m tests.chaos $(ARGS)

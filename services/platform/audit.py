@@ -5,29 +5,12 @@ from __future__ import annotations
 from typing import Protocol
 
 from services.platform.auth import Caller
-from services.platform.db import Connection, Pool
+from services.platform.writes import DeferredWrites
 
-
-async def audit(
-    target: Connection | Pool,
-    caller: Caller,
-    action: str,
-    record_type: str,
-    record_id: str | None,
-    outcome: str,
-) -> None:
-    """Record one access; pass the write's connection so that the record commits with it."""
-    await target.execute(
-        "INSERT INTO audit_log (token_id, role, agency, action, record_type, record_id, outcome)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        caller.token_id,
-        caller.role.value,
-        caller.agency,
-        action,
-        record_type,
-        record_id,
-        outcome,
-    )
+_RECORD = (
+    "INSERT INTO audit_log (token_id, role, agency, action, record_type, record_id, outcome)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
 
 
 class AuditTrail(Protocol):
@@ -39,10 +22,21 @@ class AuditTrail(Protocol):
 
 
 class PostgresAuditTrail:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    """Audit lines are written with the unit of work's other writes (one round trip)."""
+
+    def __init__(self, deferred: DeferredWrites) -> None:
+        self._deferred = deferred
 
     async def record(
         self, caller: Caller, action: str, record_type: str, record_id: str | None, outcome: str
     ) -> None:
-        await audit(self._conn, caller, action, record_type, record_id, outcome)
+        self._deferred.add(
+            _RECORD,
+            caller.token_id,
+            caller.role.value,
+            caller.agency,
+            action,
+            record_type,
+            record_id,
+            outcome,
+        )

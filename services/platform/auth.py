@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, status
@@ -63,22 +64,35 @@ async def store_token(pool: Pool, token: str, role: Role, agency: str) -> str:
 
 
 class Authenticator:
-    def __init__(self, pool: Pool, admin_token: str | None) -> None:
+    """Known tokens are remembered for ``remember_s`` seconds (a revocation takes effect within
+    that time), so that a request costs no database round trip for its caller."""
+
+    def __init__(self, pool: Pool, admin_token: str | None, remember_s: float = 5.0) -> None:
         self._pool = pool
         self._admin_token = admin_token
+        self._remember_s = remember_s
+        self._known: dict[str, tuple[Caller, float]] = {}
 
     async def caller_for(self, token: str) -> Caller | None:
         if self._admin_token and hmac.compare_digest(token, self._admin_token):
             return Caller(Role.admin, "admin", "admin-env")
         digest = hash_token(token)
+        known = self._known.get(digest)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT role, agency FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
                 digest,
             )
         if row is None:
+            self._known.pop(digest, None)
             return None
-        return Caller(Role(row["role"]), row["agency"], digest[:12])
+        caller = Caller(Role(row["role"]), row["agency"], digest[:12])
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[digest] = (caller, time.monotonic() + self._remember_s)
+        return caller
 
     async def __call__(self, request: Request) -> Caller:
         """FastAPI dependency: the authenticated caller, or 401."""

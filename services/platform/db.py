@@ -83,11 +83,20 @@ async def _init_connection(conn: Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+class _Connection(asyncpg.Connection):
+    """A pooled connection returned without a reset round trip: the services keep no session
+    state (locks are transaction-level, no LISTEN on pooled connections, no SET), and a unit of
+    work always ends its transaction."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(
     dsn: str,
     *,
     min_size: int = 1,
-    max_size: int = 10,
+    max_size: int = 20,
     connect_timeout_s: float = 5.0,
     command_timeout_s: float | None = 60.0,
 ) -> Pool:
@@ -99,6 +108,7 @@ async def create_pool(
         init=_init_connection,
         timeout=connect_timeout_s,
         command_timeout=command_timeout_s,
+        connection_class=_Connection,
     )
     return pool
 

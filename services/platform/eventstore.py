@@ -103,8 +103,10 @@ WITH appended AS (
          AS o(event_id, topic, key, headers, body) ON o.event_id = a.event_id
    ORDER BY a.version
   RETURNING 1
+), woken AS (
+  SELECT pg_notify('lead_outbox', '') AS told FROM (SELECT count(*) FROM queued) AS done
 )
-SELECT count(*) FROM appended
+SELECT (SELECT count(*) FROM appended) FROM woken
 """
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.platform.db import Connection
+from services.platform.writes import DeferredWrites
 
 
 class IdempotencyKeyReused(Exception):
@@ -48,27 +49,29 @@ class Answers(Protocol):
 
 
 class PostgresAnswers:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, deferred: DeferredWrites) -> None:
         self._conn = conn
+        self._deferred = deferred
 
     async def earlier(self, caller: str, key: str, print_: str) -> StoredAnswer | None:
-        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{caller}/{key}")
+        await self._deferred.flush()
         row = await self._conn.fetchrow(
-            "SELECT fingerprint, outcome, response FROM idempotency_keys"
-            " WHERE caller = $1 AND key = $2",
+            "SELECT fingerprint, outcome, response"
+            " FROM (SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))) AS locked"
+            " LEFT JOIN idempotency_keys ON caller = $1 AND key = $2",
             caller,
             key,
         )
-        if row is None:
+        if row is None or row["fingerprint"] is None:
             return None
         if row["fingerprint"] != print_:
             raise IdempotencyKeyReused()
         return StoredAnswer(row["outcome"], row["response"])
 
     async def remember(self, caller: str, key: str, print_: str, answer: StoredAnswer) -> None:
-        await self._conn.execute(
+        self._deferred.add(
             "INSERT INTO idempotency_keys (caller, key, fingerprint, outcome, response)"
-            " VALUES ($1, $2, $3, $4, $5)",
+            " VALUES ($1, $2, $3, $4, $5::jsonb)",
             caller,
             key,
             print_,

@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import asyncpg
 
 from events.envelope import Envelope, encode, kafka_headers
 from events.topics import topic_for_event
@@ -39,13 +42,33 @@ def event_message(envelope: Envelope) -> OutgoingMessage:
     )
 
 
+WAKE_CHANNEL = "lead_outbox"
+"""Notified (at commit) by every transaction that queues messages: the relay wakes at once."""
+
+_ENQUEUE = f"""
+WITH queued AS (
+  INSERT INTO outbox (topic, key, headers, body, personal)
+  SELECT topic, key, headers::jsonb, body, personal
+    FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::bool[])
+         AS m(topic, key, headers, body, personal)
+  RETURNING 1
+)
+SELECT pg_notify('{WAKE_CHANNEL}', '') FROM (SELECT count(*) FROM queued) AS done
+"""
+
+
 async def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None:
-    """Add messages to the outbox; call inside the transaction that records the change."""
+    """Add messages to the outbox (one statement, waking the relay when the transaction
+    commits); call inside the transaction that records the change."""
     if not messages:
         return
-    await conn.executemany(
-        "INSERT INTO outbox (topic, key, headers, body, personal) VALUES ($1, $2, $3, $4, $5)",
-        [(m.topic, m.key, stored_headers(m.headers), m.body, m.personal) for m in messages],
+    await conn.execute(
+        _ENQUEUE,
+        [m.topic for m in messages],
+        [m.key for m in messages],
+        [json.dumps(stored_headers(m.headers)) for m in messages],
+        [m.body for m in messages],
+        [m.personal for m in messages],
     )
 
 
@@ -89,7 +112,10 @@ class OutboxRelay:
         poll_interval_s: float = 0.05,
         max_backoff_s: float = 5.0,
         crash_after_publish: float = 0.0,
+        wake_dsn: str | None = None,
     ) -> None:
+        self._wake_dsn = wake_dsn
+        self._listener: asyncpg.Connection[asyncpg.Record] | None = None
         self._pool = pool
         self._publisher = publisher
         self._batch_size = batch_size
@@ -115,9 +141,21 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until ``stop`` is set, backing off exponentially while Kafka fails."""
+        """Relay until ``stop`` is set, woken by every commit that queued messages (polling as
+        well, in case a notification is missed), backing off exponentially while Kafka fails."""
         backoff = self._poll_interval_s
+        wake = asyncio.Event()
+        try:
+            await self._relay(stop, wake, backoff)
+        finally:
+            if self._listener is not None:
+                with contextlib.suppress(Exception):
+                    await self._listener.close()
+
+    async def _relay(self, stop: asyncio.Event, wake: asyncio.Event, backoff: float) -> None:
         while not stop.is_set():
+            await self._listen(wake)
+            wake.clear()
             try:
                 published = await self.publish_pending()
                 backoff = self._poll_interval_s
@@ -135,8 +173,21 @@ class OutboxRelay:
                 await self._record_failure(str(error))
                 backoff = min(backoff * 2, self._max_backoff_s)
             if published == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
+                await _first_of(stop, wake, timeout_s=backoff)
+
+    async def _listen(self, wake: asyncio.Event) -> None:
+        """Listen for commits that queued messages (again after a lost connection); without a
+        listener the relay polls."""
+        if self._wake_dsn is None or (self._listener and not self._listener.is_closed()):
+            return
+        try:
+            listener = await asyncpg.connect(self._wake_dsn, timeout=5)
+            await listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
+        except Exception as error:
+            log.warning("outbox_listener_unavailable", error=str(error))
+            return
+        self._listener = listener
+        wake.set()  # what was queued while nobody listened
 
     async def _unsent(self, conn: Connection) -> list[_Row]:
         records = await conn.fetch(
@@ -177,6 +228,15 @@ class OutboxRelay:
                 )
         except Exception:
             log.warning("outbox_failure_not_recorded")
+
+
+async def _first_of(stop: asyncio.Event, wake: asyncio.Event, timeout_s: float) -> None:
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
 
 
 async def pending_count(pool: Pool) -> int:

@@ -81,6 +81,7 @@ class ServiceRuntime:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self.subscriptions: list[Subscription] = []
+        self._authenticator: Authenticator | None = None
 
     @property
     def pool(self) -> Pool:
@@ -90,7 +91,11 @@ class ServiceRuntime:
 
     @property
     def authenticate(self) -> Authenticator:
-        return Authenticator(self.pool, self.settings.admin_token)
+        if self._authenticator is None:
+            self._authenticator = Authenticator(
+                self.pool, self.settings.admin_token, self.settings.token_cache_s
+            )
+        return self._authenticator
 
     def consumer_name(self, consumer: Projection | RecordConsumer) -> str:
         return consumer_group(self.spec.name, consumer.name)
@@ -122,6 +127,7 @@ class ServiceRuntime:
                 poll_interval_s=self.settings.outbox_poll_interval_s,
                 max_backoff_s=self.settings.outbox_max_backoff_s,
                 crash_after_publish=self.settings.fault_relay_crash_after_publish,
+                wake_dsn=self.settings.database_url_for(self.spec.name),
             )
             self._tasks.append(asyncio.create_task(relay.run(self._stop)))
         for job in self.spec.background:

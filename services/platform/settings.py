@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     kafka_fetch_max_wait_ms: int = 50
     consumer_batch_max_records: int = Field(default=500, ge=1)
     outbox_batch_size: int = Field(default=500, ge=1)
-    outbox_poll_interval_s: float = Field(default=0.05, gt=0)
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    """The relay is woken by each commit that queued messages; it polls this often as well."""
     outbox_max_backoff_s: float = Field(default=5.0, gt=0)
     # Faults (docs/adr/0009): a failed batch is retried after a capped exponential backoff; a
     # bug (an unexpected exception) is retried this many times before its message is
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     database_command_timeout_s: float = Field(default=60.0, gt=0)
     ready_timeout_s: float = Field(default=3.0, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
+    # A known token is remembered this long (a revoked one stops working within this time).
+    token_cache_s: float = Field(default=5.0, ge=0)
     # Fault injection for the fault-injection run (`make chaos`) only: the probability that
     # the outbox relay kills its own process between publishing a batch and marking it sent.
     fault_relay_crash_after_publish: float = Field(default=0.0, ge=0, le=1)

@@ -16,6 +16,7 @@ from services.platform.audit import AuditTrail, PostgresAuditTrail
 from services.platform.db import Connection, Pool
 from services.platform.eventstore import EventStore, PostgresEventStore
 from services.platform.idempotency import Answers, PostgresAnswers
+from services.platform.writes import DeferredWrites
 
 
 class UnitOfWork(Protocol):
@@ -77,9 +78,10 @@ class PostgresUnitOfWork:
                 await self._release(conn)
                 raise
         self._conn, self._committed = conn, False
+        self.deferred = DeferredWrites(conn)
         self.events = PostgresEventStore(conn)
-        self.answers = PostgresAnswers(conn)
-        self.audit = PostgresAuditTrail(conn)
+        self.answers = PostgresAnswers(conn, self.deferred)
+        self.audit = PostgresAuditTrail(self.deferred)
         self.bind(conn)
         return self
 
@@ -87,6 +89,7 @@ class PostgresUnitOfWork:
         """A service's own repositories on the unit of work's connection."""
 
     async def commit(self) -> None:
+        await self.deferred.flush()
         if self._own_transaction:
             await self._transaction.commit()
         self._committed = True

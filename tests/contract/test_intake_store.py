@@ -18,16 +18,15 @@ pytestmark = pytest.mark.integration
 PERSON = Identity("Testa", "Synthetic", date(1990, 2, 3))
 
 
-async def test_a_participant_is_known_once_noted(adapters: Adapters) -> None:
+async def test_each_referral_of_a_person_is_counted(adapters: Adapters) -> None:
     person, referral = uuid4(), uuid4()
     async with adapters.intake() as uow:
-        await uow.participants.lock(person)
-        assert not await uow.participants.referred_before(person)
-        await uow.participants.note(person, referral)
-        await uow.participants.note(person, uuid4())  # a re-referral
+        assert await uow.participants.note(person, referral) == 1
+        assert await uow.participants.note(person, uuid4()) == 2  # a re-referral
         await uow.commit()
     async with adapters.intake() as uow:
-        assert await uow.participants.referred_before(person)
+        assert await uow.participants.note(uuid4(), referral) == 1
+        assert await uow.participants.note(person, uuid4()) == 3
 
 
 async def test_an_identity_is_revealed_until_forgotten(adapters: Adapters) -> None:

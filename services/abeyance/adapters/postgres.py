@@ -103,17 +103,18 @@ class PostgresAbeyances:
 
 
 _DUE = """
-SELECT referral_id, clock FROM (
-  SELECT t.referral_id, t.fire_at,
-         CASE WHEN $4 THEN least(p.event_time, $2::timestamptz)
-              WHEN p.caught_up THEN $2::timestamptz
-              ELSE least(p.recorded_time, $2::timestamptz) END AS clock
-    FROM abeyance_timers t
-    JOIN consumer_positions p
-      ON p.consumer = $1 AND p.topic = t.topic AND p.partition = t.partition
-   WHERE t.fired_at IS NULL) due
- WHERE fire_at <= clock
- ORDER BY fire_at
+SELECT due.referral_id, p.clock
+  FROM (SELECT topic, partition,
+               CASE WHEN $4 THEN least(event_time, $2::timestamptz)
+                    WHEN caught_up THEN $2::timestamptz
+                    ELSE least(recorded_time, $2::timestamptz) END AS clock
+          FROM consumer_positions WHERE consumer = $1) AS p
+  CROSS JOIN LATERAL (
+        SELECT t.referral_id, t.fire_at FROM abeyance_timers t
+         WHERE t.topic = p.topic AND t.partition = p.partition
+           AND t.fired_at IS NULL AND t.fire_at <= p.clock
+         ORDER BY t.fire_at LIMIT $3) AS due
+ ORDER BY due.fire_at
  LIMIT $3
 """
 

@@ -33,16 +33,10 @@ class MemoryParticipants:
     def __init__(self, state: IntakeMemory) -> None:
         self._state = state
 
-    async def lock(self, participant_id: UUID) -> None:
-        return None  # one task at a time: nothing to wait for
-
-    async def referred_before(self, participant_id: UUID) -> bool:
-        return participant_id in self._state.participants
-
-    async def note(self, participant_id: UUID, referral_id: UUID) -> None:
-        self._state.participants[participant_id] = (
-            self._state.participants.get(participant_id, 0) + 1
-        )
+    async def note(self, participant_id: UUID, referral_id: UUID) -> int:
+        count = self._state.participants.get(participant_id, 0) + 1
+        self._state.participants[participant_id] = count
+        return count
 
 
 class MemoryIdentities:

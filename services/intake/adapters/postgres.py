@@ -14,37 +14,31 @@ from services.intake.application.unit_of_work import Identities, Participants, R
 from services.intake.domain.referral_state import ReferralState
 from services.platform.db import Connection, Pool
 from services.platform.unit_of_work import PostgresUnitOfWork
+from services.platform.writes import DeferredWrites
 
 
 class PostgresParticipants:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def lock(self, participant_id: UUID) -> None:
-        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", str(participant_id))
-
-    async def referred_before(self, participant_id: UUID) -> bool:
-        known = await self._conn.fetchval(
-            "SELECT 1 FROM participants WHERE participant_id = $1", participant_id
-        )
-        return known is not None
-
-    async def note(self, participant_id: UUID, referral_id: UUID) -> None:
-        await self._conn.execute(
+    async def note(self, participant_id: UUID, referral_id: UUID) -> int:
+        count: int = await self._conn.fetchval(
             "INSERT INTO participants (participant_id, first_referral_id) VALUES ($1, $2)"
             " ON CONFLICT (participant_id) DO UPDATE"
-            " SET referral_count = participants.referral_count + 1",
+            " SET referral_count = participants.referral_count + 1 RETURNING referral_count",
             participant_id,
             referral_id,
         )
+        return count
 
 
 class PostgresReferralViews:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, deferred: DeferredWrites) -> None:
         self._conn = conn
+        self._deferred = deferred
 
     async def save(self, state: ReferralState) -> None:
-        await self._conn.execute(
+        self._deferred.add(
             "INSERT INTO referral_view (referral_id, site, participant_id, state)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT (referral_id) DO UPDATE"
             " SET state = excluded.state, updated_at = now()",
@@ -52,15 +46,18 @@ class PostgresReferralViews:
             state.site,
             state.participant_id,
             view_of(state),
+            replaces=("referral_view", state.referral_id),
         )
 
     async def site_of(self, referral_id: UUID) -> str | None:
+        await self._deferred.flush()
         site: str | None = await self._conn.fetchval(
             "SELECT site FROM referral_view WHERE referral_id = $1", referral_id
         )
         return site
 
     async def get(self, referral_id: UUID) -> dict[str, Any] | None:
+        await self._deferred.flush()
         view = await self._conn.fetchval(
             "SELECT state FROM referral_view WHERE referral_id = $1", referral_id
         )
@@ -80,5 +77,5 @@ class PostgresIntakeUnitOfWork(PostgresUnitOfWork):
 
     def bind(self, conn: Connection) -> None:
         self.participants = PostgresParticipants(conn)
-        self.identities = PostgresIdentities(conn, self._master)
-        self.referrals = PostgresReferralViews(conn)
+        self.identities = PostgresIdentities(conn, self._master, self.deferred)
+        self.referrals = PostgresReferralViews(conn, self.deferred)

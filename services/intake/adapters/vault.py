@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from services.intake.application.unit_of_work import IdentityForgotten
 from services.intake.domain.participants import Identity
 from services.platform.db import Connection
+from services.platform.writes import DeferredWrites
 
 _NONCE_BYTES = 12
 
@@ -38,9 +39,10 @@ def _open(cipher: AESGCM, sealed: bytes, context: bytes) -> bytes:
 
 
 class PostgresIdentities:
-    def __init__(self, conn: Connection, master: AESGCM) -> None:
+    def __init__(self, conn: Connection, master: AESGCM, deferred: DeferredWrites) -> None:
         self._conn = conn
         self._master = master
+        self._deferred = deferred
 
     async def keep(self, participant_id: UUID, identity: Identity) -> None:
         """Store (or replace) the participant's identity under a fresh key of its own."""
@@ -53,16 +55,18 @@ class PostgresIdentities:
                 "d": identity.date_of_birth.isoformat(),
             }
         ).encode()
-        await self._conn.execute(
+        self._deferred.add(
             "INSERT INTO identities (participant_id, wrapped_key, ciphertext) VALUES ($1, $2, $3)"
             " ON CONFLICT (participant_id) DO UPDATE SET wrapped_key = excluded.wrapped_key,"
             " ciphertext = excluded.ciphertext, forgotten_at = NULL, updated_at = now()",
             participant_id,
             _seal(self._master, data_key, context),
             _seal(AESGCM(data_key), plaintext, context),
+            replaces=("identities", participant_id),
         )
 
     async def reveal(self, participant_id: UUID) -> Identity | None:
+        await self._deferred.flush()
         row = await self._conn.fetchrow(
             "SELECT wrapped_key, ciphertext FROM identities WHERE participant_id = $1",
             participant_id,
@@ -77,6 +81,7 @@ class PostgresIdentities:
         return Identity(fields["g"], fields["f"], date.fromisoformat(fields["d"]))
 
     async def forget(self, participant_id: UUID) -> bool:
+        await self._deferred.flush()
         status = await self._conn.execute(
             "UPDATE identities SET wrapped_key = NULL, forgotten_at = now()"
             " WHERE participant_id = $1 AND wrapped_key IS NOT NULL",

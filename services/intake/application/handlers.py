@@ -81,11 +81,11 @@ async def make_referral(command: Any, uow: IntakeUnitOfWork, intake: Intake) -> 
         intake.participant_key, person.given_name, person.family_name, person.date_of_birth
     )
     referral_id = uuid4()
-    await uow.participants.lock(pid)
+    referrals_of_person = await uow.participants.note(pid, referral_id)
     decided = referral.MakeReferral(
         referral_id=referral_id,
         participant_id=pid,
-        is_re_referral=await uow.participants.referred_before(pid),
+        is_re_referral=referrals_of_person > 1,
         site=request.site,
         pathway=request.pathway,
         referred_at=request.referred_at,
@@ -96,7 +96,6 @@ async def make_referral(command: Any, uow: IntakeUnitOfWork, intake: Intake) -> 
         arrest=request.arrest,
     )
     events = referral.decide(decided, referral.INITIAL, intake.clock(), intake.program)
-    await uow.participants.note(pid, referral_id)
     await uow.identities.keep(pid, person)
     await _record(uow, command.write, str(referral_id), 0, events, request.referred_at)
     await uow.referrals.save(state_from(events))

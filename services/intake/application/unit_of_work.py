@@ -19,14 +19,11 @@ class IdentityForgotten(Exception):
 
 
 class Participants(Protocol):
-    async def lock(self, participant_id: UUID) -> None:
-        """One referral of a person at a time (held until the unit of work ends), so that a
-        re-referral is always recognised."""
+    async def note(self, participant_id: UUID, referral_id: UUID) -> int:
+        """Count one more referral of the person; how many there are now (1: the first). Two
+        referrals of one person are counted one after the other (the second waits for the
+        first's unit of work), so a re-referral is always recognised."""
         ...
-
-    async def referred_before(self, participant_id: UUID) -> bool: ...
-
-    async def note(self, participant_id: UUID, referral_id: UUID) -> None: ...
 
 
 class Identities(Protocol):
