@@ -9,11 +9,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import history, latency, rebuild, reports, timers, writes
+from benchmarks import history, latency, rebuild, replicas, reports, timers, writes
 from benchmarks.figures import Row, at_least, at_most, median_of
 from services.devstack.localinfra import free_port
 from services.devstack.stack import LocalStack
 from services.platform.auth import Role
+from services.platform.runtime import consumer_group
 from services.platform.settings import Settings, with_database
 from services.tokens import create_token
 
@@ -228,12 +229,53 @@ async def p6_reports(bench: Bench) -> list[Row]:
     return rows
 
 
+async def two_replicas(bench: Bench) -> list[Row]:
+    """Two replicas of abeyance and of reporting share the work of one log, none twice."""
+    stack, events = bench.stack, bench.sizes.rebuild_events[0]
+    rows = []
+    async with (
+        replicas.second_replica(stack, "abeyance") as abeyance_2,
+        replicas.second_replica(stack, "reporting") as reporting_2,
+    ):
+        await asyncio.sleep(8)  # both groups settle their new members
+        log = list(history.history(events))
+        referral_events = sum(e.event_type != "NaloxoneDistributed" for e in log)
+        await history.produce(stack.kafka_bootstrap, iter(log))
+        await history.until_reporting_applied(stack.url("reporting"), ADMIN, events)
+        await asyncio.sleep(3)  # abeyance too
+        for service, second, expected in (
+            ("abeyance", abeyance_2, referral_events),
+            ("reporting", reporting_2, events),
+        ):
+            group = consumer_group(service, "referrals" if service == "abeyance" else "reports")
+            shares = [
+                (await replicas.applied(url)).get(group, 0.0)
+                for url in (stack.url(service), second)
+            ]
+            met = all(shares) and sum(shares) == expected
+            title = f"R {service}, 2 replicas: {shares[0]:,.0f} + {shares[1]:,.0f} applied"
+            rows.append(
+                Row(
+                    title,
+                    sum(shares),
+                    "events",
+                    "events to apply",
+                    expected,
+                    sum(shares) / expected,
+                    "split, none twice",
+                    met,
+                )
+            )
+    return rows
+
+
 MEASURES: dict[str, Callable[[Bench], Awaitable[list[Row]]]] = {
     "P1": p1_writes,
     "P4": p4_latency,
     "P5": p5_timers,
     "P3": p3_rebuild_and_memory,
     "P6": p6_reports,
+    "R": two_replicas,
 }
 
 
