@@ -40,7 +40,7 @@ class Sizes:
 FULL = Sizes(
     3, 2000, (20_000, 200_000, 2_000_000), 30.0, (1_000, 10_000, 100_000), (1_000, 10_000, 100_000)
 )
-QUICK = Sizes(1, 100, (500, 1_000), 3.0, (100, 1_000), (100, 1_000))
+QUICK = Sizes(1, 300, (500, 1_000), 3.0, (100, 1_000), (100, 1_000))
 
 
 @dataclass
@@ -279,6 +279,11 @@ MEASURES: dict[str, Callable[[Bench], Awaitable[list[Row]]]] = {
 }
 
 
+EXTRA_ENV: dict[str, str] = {}
+ALONE = {"P1": ("intake",)}
+"""Measures of one service, run without the others (P1 is intake's write path, as the peer's)."""
+
+
 async def run_all(
     sizes: Sizes, out: Path, console: Console, only: Sequence[str] | None
 ) -> list[Row]:
@@ -289,7 +294,8 @@ async def run_all(
             continue
         stack = LocalStack(
             ports={s: free_port() for s in SERVICES},
-            extra_env={"LEAD_ADMIN_TOKEN": ADMIN, "LEAD_LOG_LEVEL": "WARNING"},
+            extra_env={"LEAD_ADMIN_TOKEN": ADMIN, "LEAD_LOG_LEVEL": "WARNING", **EXTRA_ENV},
+            services=ALONE.get(name, SERVICES),
         )
         await asyncio.to_thread(stack.start)
         try:

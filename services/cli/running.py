@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -28,13 +29,31 @@ def serve(
         raise typer.BadParameter(f"unknown service {service!r}; one of {sorted(APPS)}")
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(
-        APPS[service](settings),
-        host=settings.host,
-        port=port or SERVICE_PORTS[service],
-        log_config=None,
-        access_log=False,
-    )
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": port or SERVICE_PORTS[service],
+        "log_config": None,
+        "access_log": False,
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+    if settings.workers > 1:  # each worker a process: its own pool, relay and consumers
+        os.environ[SERVED] = service
+        uvicorn.run(f"{__name__}:served_app", factory=True, workers=settings.workers, **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(APPS[service](settings), **options)  # type: ignore[arg-type]
+
+
+SERVED = "LEAD_SERVED_SERVICE"
+
+
+def served_app() -> object:
+    """The app of the service named in the environment (what each worker process builds)."""
+    from services.catalog import APPS
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return APPS[os.environ[SERVED]](settings)
 
 
 def stack() -> None:

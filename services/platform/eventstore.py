@@ -23,7 +23,7 @@ from typing import Protocol
 
 import asyncpg
 
-from events.envelope import Envelope, encode
+from events.envelope import Envelope
 from events.payloads import EventPayload
 from events.registry import DecodedEvent, decode
 from services.platform.db import Connection
@@ -88,9 +88,9 @@ WITH appended AS (
   INSERT INTO event_store (stream_id, version, event_id, event_type, schema_version,
                            occurred_at, recorded_at, envelope)
   SELECT $1, $2 + e.n, e.event_id, e.event_type, e.schema_version, e.occurred_at,
-         e.recorded_at, e.envelope
+         e.recorded_at, convert_from(e.envelope, 'UTF8')::jsonb
     FROM unnest($3::uuid[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-                $8::jsonb[]) WITH ORDINALITY
+                $11::bytea[]) WITH ORDINALITY
          AS e(event_id, event_type, schema_version, occurred_at, recorded_at, envelope, n)
    WHERE (SELECT coalesce(max(version), 0) FROM event_store WHERE stream_id = $1) = $2
   ON CONFLICT DO NOTHING
@@ -99,7 +99,7 @@ WITH appended AS (
   INSERT INTO outbox (topic, key, headers, body)
   SELECT o.topic, o.key, o.headers::jsonb, o.body
     FROM appended a
-    JOIN unnest($3::uuid[], $9::text[], $10::bytea[], $11::text[], $12::bytea[])
+    JOIN unnest($3::uuid[], $8::text[], $9::bytea[], $10::text[], $11::bytea[])
          AS o(event_id, topic, key, headers, body) ON o.event_id = a.event_id
    ORDER BY a.version
   RETURNING 1
@@ -137,11 +137,10 @@ class PostgresEventStore:
             [e.schema_version for e in events],
             [e.occurred_at for e in events],
             [e.recorded_at for e in events],
-            [e.model_dump(mode="json") for e in events],
             [m.topic for m in messages],
             [m.key for m in messages],
             [json.dumps(stored_headers(m.headers)) for m in messages],
-            [encode(e) for e in events],
+            [m.body for m in messages],  # the envelope, serialised once for both tables
         )
         if appended != len(events):
             raise ConcurrencyConflict(stream_id, expected_version, await self.version(stream_id))

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     database_command_timeout_s: float = Field(default=60.0, gt=0)
     ready_timeout_s: float = Field(default=3.0, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
+    # HTTP worker processes of `lead serve` (each with its own pool, relay and consumers).
+    workers: int = Field(default=1, ge=1)
     # A known token is remembered this long (a revoked one stops working within this time).
     token_cache_s: float = Field(default=5.0, ge=0)
     # Fault injection for the fault-injection run (`make chaos`) only: the probability that

@@ -19,7 +19,8 @@ class Write:
     action: str
     """What the audit trail calls it (e.g. ``POST /referrals``)."""
     fingerprint: str
-    """Identifies the request, so that a key reused for another request is refused."""
+    """Identifies the request, so that a key reused for another request is refused (made only
+    when there is a key)."""
     idempotency_key: str | None = None
     correlation_id: str | None = None
 

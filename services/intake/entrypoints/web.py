@@ -34,11 +34,12 @@ def unit_of_work(request: Request) -> IntakeUnitOfWork:
 def write_of(request: Request, caller: Caller, body: BaseModel) -> Write:
     """The write a request makes: its caller, its audit name, its key and its fingerprint."""
     path = request.url.path
+    key = request.headers.get("idempotency-key")
     return Write(
         caller=caller,
         action=f"{request.method} {path}",
-        fingerprint=fingerprint(request.method, path, body.model_dump(mode="json")),
-        idempotency_key=request.headers.get("idempotency-key"),
+        fingerprint=fingerprint(request.method, path, body.model_dump(mode="json")) if key else "",
+        idempotency_key=key,
         correlation_id=getattr(request.state, "correlation_id", None),
     )
 
