@@ -169,6 +169,14 @@ def test_consumers_scale_on_lag_up_to_their_partitions() -> None:
         assert scaled_object["spec"]["maxReplicaCount"] <= min(partitions[t] for t in topics)
     reporting = scaled["reporting"]["spec"]["triggers"]
     assert {t["metadata"]["topic"] for t in reporting} == set(EVENT_TOPICS)
+    intake = {
+        (t["metadata"]["consumerGroup"], t["metadata"]["topic"])
+        for t in scaled["intake"]["spec"]["triggers"]
+    }
+    assert intake == {
+        ("lead-intake-inbound", "lead.inbound.referrals"),
+        ("lead-intake-abeyances", "lead.abeyance.events"),
+    }
 
 
 def test_the_operator_toolbox_is_valid_and_runs_as_the_operator() -> None:
