@@ -8,6 +8,7 @@ form records nothing twice). Refusals come back as messages next to the fields.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -190,6 +191,12 @@ def history_details(payload: dict[str, Any]) -> str:
     return "; ".join(shown)
 
 
+def event_words(event_type: str) -> str:
+    """``CarePlanCompleted`` reads "Care plan completed"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", event_type).capitalize()
+
+
 site.env.globals["person_name"] = _name
+site.env.filters["event_words"] = event_words
 site.env.filters["history_details"] = history_details
 site.env.filters["pathway"] = lambda code: PATHWAY_WORDS.get(code, words(code))
