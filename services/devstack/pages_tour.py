@@ -125,7 +125,8 @@ async def _caseload(browser: Browser, base_url: str, person: Person, out_dir: Pa
     await page.set_viewport_size({"width": 360, "height": 800})
     shots.append(await _shot(page, out_dir / "caseload-360.png"))
     await page.set_viewport_size({"width": 1280, "height": 900})
-    case = page.locator("tr.due-soon a, table.caseload a").first
+    due_soon = page.locator("table.caseload tr.due-soon a")
+    case = (due_soon if await due_soon.count() else page.locator("table.caseload a")).first
     if await case.count():
         await case.click()
         await page.wait_for_load_state()

@@ -24,6 +24,11 @@ site = Site("abeyance", "Notices", home="/inbox", templates="services.abeyance.e
 router = site.router({queries.NoSuchRecord: 404})
 
 DECIDED_ON = {"declined": "declined_on", "expired": "expired_on", "rescinded": "rescinded_on"}
+DECISION_WORDS = {
+    "declined": "charges declined",
+    "expired": "abeyance expired (the office may file)",
+    "rescinded": "expiry rescinded",
+}
 
 
 def _overdue_after(request: Request) -> timedelta:
@@ -94,7 +99,7 @@ async def notice_page(
         request,
         "notice.html",
         person,
-        title=f"{notice['decision'].capitalize()} notice, report {notice['report_number']}",
+        title=f"Notice on report {notice['report_number']}: {DECISION_WORDS[notice['decision']]}",
         notice=notice,
         decided_on=DECIDED_ON,
     )
@@ -112,3 +117,4 @@ def charges_line(charges: list[dict[str, Any]]) -> str:
 
 
 site.env.filters["charges"] = charges_line
+site.env.filters["decision"] = lambda decision: DECISION_WORDS.get(decision, decision)
