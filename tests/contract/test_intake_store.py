@@ -4,7 +4,7 @@ the referral read model and the caseload's abeyance views."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -94,8 +94,13 @@ async def test_a_caseload_lists_its_sites_referrals_newest_first_filtered(
     inactive = _referral("hollywood", Pathway.SOCIAL_CONTACT, 2, "inactive")
     newest = _referral("hollywood", Pathway.PREBOOKING, 3)
     elsewhere = _referral("east-la", Pathway.PREBOOKING, 4)
+    # an offset Python takes and PostgreSQL's timestamptz text input does not (beyond 15:59)
+    far_offset = replace(
+        _referral("hollywood", Pathway.PREBOOKING, 4),
+        referred_at=datetime(2024, 5, 5, 10, 0, tzinfo=timezone(timedelta(hours=20))),
+    )
     async with adapters.intake() as uow:
-        for state in (oldest, inactive, newest, elsewhere):
+        for state in (oldest, inactive, newest, elsewhere, far_offset):
             await uow.referrals.save(state)
         await uow.commit()
 
@@ -108,10 +113,10 @@ async def test_a_caseload_lists_its_sites_referrals_newest_first_filtered(
             )
         return [v["referral_id"] for v in views]
 
-    ids = [str(s.referral_id) for s in (newest, inactive, oldest)]
+    ids = [str(s.referral_id) for s in (far_offset, newest, inactive, oldest)]
     assert await listed() == ids
-    assert await listed(status="active") == [ids[0], ids[2]]
-    assert await listed(pathway="social_contact", status="inactive") == [ids[1]]
+    assert await listed(status="active") == [ids[0], ids[1], ids[3]]
+    assert await listed(pathway="social_contact", status="inactive") == [ids[2]]
     assert await listed(limit=2) == ids[:2]
     assert await listed(limit=2, offset=2) == ids[2:]
 

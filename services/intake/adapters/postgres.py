@@ -53,13 +53,15 @@ class PostgresReferralViews:
 
     async def save(self, state: ReferralState) -> None:
         await self._conn.execute(
-            "INSERT INTO referral_view (referral_id, site, participant_id, state)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (referral_id) DO UPDATE"
-            " SET state = excluded.state, updated_at = now()",
+            "INSERT INTO referral_view (referral_id, site, participant_id, state, referred_at)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO UPDATE"
+            " SET state = excluded.state, referred_at = excluded.referred_at,"
+            " updated_at = now()",
             state.referral_id,
             state.site,
             state.participant_id,
             view_of(state),
+            state.referred_at,
         )
 
     async def site_of(self, referral_id: UUID) -> str | None:
@@ -87,7 +89,7 @@ class PostgresReferralViews:
             "SELECT state FROM referral_view WHERE site = ANY($1::text[])"
             " AND ($2::text IS NULL OR state->>'status' = $2)"
             " AND ($3::text IS NULL OR state->>'pathway' = $3)"
-            " ORDER BY (state->>'referred_at')::timestamptz DESC, referral_id"
+            " ORDER BY referred_at DESC NULLS LAST, referral_id"
             " LIMIT $4 OFFSET $5",
             list(sites),
             status,
