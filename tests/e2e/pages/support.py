@@ -1,5 +1,6 @@
-"""Helpers for the pages' end-to-end tests: people with tokens, a signed-in HTTP client, and
-the browser checks every page must pass (axe-core in the page, 360 px, keyboard)."""
+"""Helpers for the pages' end-to-end tests: people with tokens, a signed-in HTTP client, the
+browser checks every page must pass (axe-core in the page, 360 px, keyboard), and reads of what
+the services recorded."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ import httpx
 from axe_playwright_python.base import AXE_FILE_PATH
 from playwright.async_api import Page
 
+from services.devstack.stack import LocalStack
 from services.platform.auth import Role
 from services.platform.settings import Settings
 from services.tokens import create_token
+from tests.e2e.conftest import ADMIN
+from tests.e2e.intake_support import intake_count
+from tests.integration.support import eventually
 
 AXE_SCRIPT = AXE_FILE_PATH.read_text()
 """axe-core as shipped in the ``axe-playwright-python`` wheel: nothing is fetched at test time."""
@@ -131,3 +136,31 @@ async def tab_to(page: Page, selector: str, presses: int = 80) -> None:
         if await page.evaluate("s => document.activeElement.matches(s)", selector):
             return
     raise AssertionError(f"{selector} cannot be reached with the keyboard on {page.url}")
+
+
+async def notice_of(stack: LocalStack, report: str) -> str:
+    """The notice of ``report`` (as an admin reads ``GET /notices``), once it was issued."""
+    found: list[str] = []
+
+    async def issued() -> bool:
+        async with httpx.AsyncClient(timeout=15) as client:
+            notices = (await client.get(f"{stack.url('abeyance')}/notices", headers=ADMIN)).json()
+        found[:] = [n["notice_id"] for n in notices if n["report_number"] == report]
+        return bool(found)
+
+    await eventually(issued, timeout_s=60)
+    return found[0]
+
+
+async def reload_until(page: Page, text: str, timeout_s: float = 60) -> None:
+    async def shown() -> bool:
+        await page.reload()
+        return text in await page.inner_text("main")
+
+    await eventually(shown, timeout_s=timeout_s)
+
+
+async def events_of(stack: LocalStack, referral_id: str) -> int:
+    return await intake_count(
+        stack, "SELECT count(*) FROM event_store WHERE stream_id = $1", referral_id
+    )
