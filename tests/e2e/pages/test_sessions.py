@@ -5,16 +5,26 @@ form sent twice, and the audit of every page that names a person."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from services.devstack.stack import LocalStack
 from services.platform.auth import hash_token
-from tests.e2e.conftest import ADMIN_TOKEN
+from tests.e2e.conftest import ADMIN, ADMIN_TOKEN
 from tests.e2e.intake_support import intake_count
 from tests.e2e.pages.conftest import Cases
-from tests.e2e.pages.support import People, events_of, form_token, people, signed_in
+from tests.e2e.pages.support import (
+    People,
+    events_of,
+    form_token,
+    notice_of,
+    people,
+    prebooking,
+    signed_in,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -199,3 +209,57 @@ async def test_every_page_that_names_a_person_is_audited(
             cases.due.referral_id,
         )
         assert lines >= 1, action
+
+
+async def test_notices_are_acknowledged_one_by_its_own_button_or_several_at_once(
+    stack: LocalStack, persons: People
+) -> None:
+    reports = [unique("LAPD-ACK-") for _ in range(3)]
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=15) as intake:
+        for report in reports:
+            made = await intake.post(
+                "/referrals", json=prebooking("Ria", "Acktest", 3, report), headers=ADMIN
+            )
+            referral = made.json()["referral_id"]
+            for step in ("assessment", "care-plan"):
+                done = await intake.post(
+                    f"/referrals/{referral}/{step}",
+                    json={"completed_at": datetime.now(UTC).isoformat()},
+                    headers=ADMIN,
+                )
+                assert done.status_code == 202, done.text
+    one, two, three = [await notice_of(stack, report) for report in reports]
+    async with signed_in(stack.url("abeyance"), persons.prosecutor) as client:
+        token = form_token((await client.get("/inbox")).text)
+        own_button = await client.post(
+            "/inbox/acknowledge", data={"form_token": token, "notice_id": two, "only": one}
+        )
+        assert own_button.headers["location"] == "/inbox?acknowledged=1"
+        assert await _acknowledged(stack, one, two, three) == [True, False, False]
+        ticked = await client.post(
+            "/inbox/acknowledge", data={"form_token": token, "notice_id": [two, three]}
+        )
+        assert ticked.headers["location"] == "/inbox?acknowledged=2"
+        assert await _acknowledged(stack, one, two, three) == [True, True, True]
+        nothing = await client.post("/inbox/acknowledge", data={"form_token": token})
+        assert nothing.status_code == 422
+
+
+async def _acknowledged(stack: LocalStack, *notice_ids: str) -> list[bool]:
+    async with httpx.AsyncClient(timeout=15) as client:
+        notices = (await client.get(f"{stack.url('abeyance')}/notices", headers=ADMIN)).json()
+    acknowledged = {n["notice_id"]: n["acknowledged_at"] is not None for n in notices}
+    return [acknowledged[n] for n in notice_ids]
+
+
+async def test_an_unknown_referral_or_notice_is_a_page_that_says_so(
+    stack: LocalStack, persons: People
+) -> None:
+    async with signed_in(stack.url("intake"), persons.case_manager) as client:
+        unknown = await client.get("/caseload/7b8f4c1e-0000-4000-8000-00000000dead")
+        assert unknown.status_code == 404 and "not found" in unknown.text
+        garbled = await client.get("/caseload/not-a-referral")
+        assert garbled.status_code == 404 and "<h1>" in garbled.text
+    async with signed_in(stack.url("abeyance"), persons.prosecutor) as client:
+        unknown = await client.get("/inbox/7b8f4c1e-0000-4000-8000-00000000dead")
+        assert unknown.status_code == 404
