@@ -12,7 +12,7 @@ from events.topics import ABEYANCE_EVENTS, REFERRAL_EVENTS, notices_topic
 from services.abeyance.adapters.lag_probe import LagProbe
 from services.abeyance.adapters.postgres import PostgresAbeyanceUnitOfWork
 from services.abeyance.application.decisions import Timekeeping
-from services.abeyance.entrypoints import http
+from services.abeyance.entrypoints import http, inbox
 from services.abeyance.entrypoints.referral_events import CONSUMER, ReferralEventsConsumer
 from services.abeyance.entrypoints.scheduler import run_scheduler
 from services.platform.db import Migration, migrations_in
@@ -70,4 +70,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.timing = timekeeping_for(settings)
     app.state.unit_of_work = lambda: PostgresAbeyanceUnitOfWork(runtime.pool)
     http.install(app)
+    app.include_router(inbox.router)
     return app

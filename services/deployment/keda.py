@@ -3,7 +3,7 @@ per partition of the topics it reads (more would sit idle)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,14 +26,19 @@ class Consumer:
     topics: tuple[str, ...]
 
 
-def scaled_object(consumer: Consumer, topics: Mapping[str, TopicSpec], minimum: int) -> Document:
-    ceiling = min(topics[t].partitions for t in consumer.topics)
+def scaled_object(
+    service: str, consumers: Sequence[Consumer], topics: Mapping[str, TopicSpec], minimum: int
+) -> Document:
+    """One per service (KEDA allows one per Deployment), with a trigger for each topic each of
+    its consumer groups reads."""
+    read = [(c.group, topic) for c in consumers for topic in c.topics]
+    ceiling = min(topics[topic].partitions for _, topic in read)
     triggers = [
         {
             "type": "kafka",
             "metadata": {
                 "bootstrapServers": BOOTSTRAP,
-                "consumerGroup": consumer.group,
+                "consumerGroup": group,
                 "topic": topic,
                 "lagThreshold": str(LAG_THRESHOLD),
                 "offsetResetPolicy": "earliest",
@@ -42,14 +47,14 @@ def scaled_object(consumer: Consumer, topics: Mapping[str, TopicSpec], minimum: 
             },
             "authenticationRef": {"name": TRIGGER_AUTHENTICATION},
         }
-        for topic in consumer.topics
+        for group, topic in read
     ]
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
-        "metadata": {"name": consumer.service, "labels": {"app.kubernetes.io/part-of": "lead"}},
+        "metadata": {"name": service, "labels": {"app.kubernetes.io/part-of": "lead"}},
         "spec": {
-            "scaleTargetRef": {"name": consumer.service},
+            "scaleTargetRef": {"name": service},
             "minReplicaCount": minimum,
             "maxReplicaCount": max(ceiling, minimum),
             "triggers": triggers,
@@ -82,4 +87,10 @@ def scaled_objects(
     consumers: Iterable[Consumer], topics: Iterable[TopicSpec], minimum: int
 ) -> list[Document]:
     by_name = {t.name: t for t in topics}
-    return [trigger_authentication(), *(scaled_object(c, by_name, minimum) for c in consumers)]
+    by_service: dict[str, list[Consumer]] = {}
+    for consumer in consumers:
+        by_service.setdefault(consumer.service, []).append(consumer)
+    return [
+        trigger_authentication(),
+        *(scaled_object(s, group, by_name, minimum) for s, group in by_service.items()),
+    ]

@@ -17,7 +17,8 @@ from events.topics import (
 from services.intake.adapters.postgres import PostgresIntakeUnitOfWork
 from services.intake.adapters.vault import master_cipher
 from services.intake.application.handlers import Intake
-from services.intake.entrypoints import web
+from services.intake.entrypoints import pages, web
+from services.intake.entrypoints.abeyance_events import AbeyanceEventsConsumer
 from services.intake.entrypoints.inbound import InboundReferrals, InboundSubmission
 from services.intake.entrypoints.records import router as records_router
 from services.intake.entrypoints.referrals import router as referrals_router
@@ -44,7 +45,10 @@ def spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
         name="intake",
         migrations=migrations,
-        consumers=(InboundReferrals(intake_for(settings), joining_unit_of_work(settings)),),
+        consumers=(
+            InboundReferrals(intake_for(settings), joining_unit_of_work(settings)),
+            AbeyanceEventsConsumer(joining_unit_of_work(settings)),
+        ),
         publishes=(REFERRAL_EVENTS, OEND_EVENTS, EVALUATION_EVENTS, INBOUND_REJECTED),
         receives={INBOUND_REFERRALS: InboundSubmission},
     )
@@ -59,4 +63,5 @@ def create_app(settings: Settings) -> FastAPI:
     web.install(app)
     app.include_router(referrals_router)
     app.include_router(records_router)
+    app.include_router(pages.router)
     return app

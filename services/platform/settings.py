@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     kafka_ssl_ca_file: Path | None = None
     """CA bundle that signed the brokers' certificates; unset: the system's trusted CAs."""
 
+    # --- Pages for people (docs/adr/0040): a person signs in with a personal token and gets a
+    # session (server-side, one row per session). It ends after `session_idle_minutes` without
+    # a request, after `session_max_hours` whatever happens, at sign-out, or when the token is
+    # revoked. The cookie is Secure when the request came over TLS (unset), or as set here
+    # (true behind a proxy that terminates TLS and does not forward the scheme).
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    session_cookie_secure: bool | None = None
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -9,6 +9,7 @@ from services.platform.db import Migration, migrations_in
 from services.platform.runtime import ServiceRuntime, ServiceSpec, create_service_app
 from services.platform.settings import Settings
 from services.reporting.api import router
+from services.reporting.overview import router as overview_router
 from services.reporting.page import router as page_router
 from services.reporting.projection import ReportingProjection
 
@@ -30,4 +31,5 @@ def create_app(settings: Settings) -> FastAPI:
     app = create_service_app(ServiceRuntime(spec(settings), settings))
     app.include_router(router)
     app.include_router(page_router)
+    app.include_router(overview_router)
     return app

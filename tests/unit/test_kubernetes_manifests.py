@@ -161,13 +161,22 @@ def test_each_service_has_a_budget_and_reaches_only_broker_dns_and_its_database(
 
 def test_consumers_scale_on_lag_up_to_their_partitions() -> None:
     partitions = {t.name: t.partitions for t in deployment_topics()}
+    targets = [s["spec"]["scaleTargetRef"]["name"] for s in production()["ScaledObject"]]
+    assert sorted(targets) == sorted(SERVICES)  # one each: KEDA allows one per Deployment
     scaled = {s["spec"]["scaleTargetRef"]["name"]: s for s in production()["ScaledObject"]}
-    assert set(scaled) == set(SERVICES)
     for scaled_object in scaled.values():
         topics = [t["metadata"]["topic"] for t in scaled_object["spec"]["triggers"]]
         assert scaled_object["spec"]["maxReplicaCount"] <= min(partitions[t] for t in topics)
     reporting = scaled["reporting"]["spec"]["triggers"]
     assert {t["metadata"]["topic"] for t in reporting} == set(EVENT_TOPICS)
+    intake = {
+        (t["metadata"]["consumerGroup"], t["metadata"]["topic"])
+        for t in scaled["intake"]["spec"]["triggers"]
+    }
+    assert intake == {
+        ("lead-intake-inbound", "lead.inbound.referrals"),
+        ("lead-intake-abeyances", "lead.abeyance.events"),
+    }
 
 
 def test_the_operator_toolbox_is_valid_and_runs_as_the_operator() -> None:

@@ -89,13 +89,15 @@ def test_each_prosecutor_reads_only_its_own_notices(users: dict[str, Principal])
 def test_services_read_and_write_what_the_issue_lists(users: dict[str, Principal]) -> None:
     intake, abeyance, reporting = (users[f"lead-{s}"] for s in ("intake", "abeyance", "reporting"))
     topics = [t.name for t in deployment_topics(shipped_program())]
-    assert [t for t in topics if may_read(intake, t)] == [INBOUND_REFERRALS]
+    # intake reads abeyance's events for the caseload's deadlines (docs/adr/0041)
+    assert {t for t in topics if may_read(intake, t)} == {INBOUND_REFERRALS, "lead.abeyance.events"}
     assert {t for t in topics if _writes(intake, t)} == {
         "lead.referral.events",
         "lead.oend.events",
         "lead.evaluation.events",
         INBOUND_REJECTED,
         dlq_topic(INBOUND_REFERRALS),
+        dlq_topic("lead.abeyance.events"),
     }
     assert [t for t in topics if may_read(abeyance, t)] == ["lead.referral.events"]
     assert {t for t in topics if _writes(abeyance, t)} == {

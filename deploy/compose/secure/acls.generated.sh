@@ -18,11 +18,13 @@ acl() {
     --add --allow-principal "User:$1" --resource-pattern-type "$2" "${@:3}" > /dev/null
 }
 acl lead-intake literal --topic lead.inbound.referrals --operation Read --operation Describe
+acl lead-intake literal --topic lead.abeyance.events --operation Read --operation Describe
 acl lead-intake literal --topic lead.referral.events --operation Write --operation Describe
 acl lead-intake literal --topic lead.oend.events --operation Write --operation Describe
 acl lead-intake literal --topic lead.evaluation.events --operation Write --operation Describe
 acl lead-intake literal --topic lead.inbound.rejected --operation Write --operation Describe
 acl lead-intake literal --topic lead.inbound.referrals.dlq --operation Write --operation Describe
+acl lead-intake literal --topic lead.abeyance.events.dlq --operation Write --operation Describe
 acl lead-intake prefixed --group lead-intake- --operation Read --operation Describe
 acl lead-abeyance literal --topic lead.referral.events --operation Read --operation Describe
 acl lead-abeyance literal --topic lead.abeyance.events --operation Write --operation Describe

@@ -80,14 +80,37 @@ async def notices_for(
         rows = await uow.notices.of_agency(None if caller.is_admin else caller.agency)
         await uow.audit.record(caller, "GET notices", "notice", None, f"{len(rows)} read")
         await uow.commit()
-    return [
-        row["body"]
-        | {
-            "acknowledged_at": _iso(row["acknowledged_at"]),
-            "overdue": row["acknowledged_at"] is None and now - row["issued_at"] > overdue_after,
-        }
-        for row in rows
-    ]
+    return [_notice(row, now, overdue_after) for row in rows]
+
+
+async def read_notice(
+    uow: AbeyanceUnitOfWork,
+    caller: Caller,
+    notice_id: UUID,
+    now: datetime,
+    overdue_after: timedelta,
+) -> dict[str, Any]:
+    """One of the caller's agency's notices (an admin: any), as ``GET /notices`` lists it;
+    ``NoSuchRecord`` for any other."""
+    check_may_read_notices(caller)
+    async with uow:
+        rows = await uow.notices.of_agency(None if caller.is_admin else caller.agency)
+        row = next((r for r in rows if r["body"]["notice_id"] == str(notice_id)), None)
+        if row is None:
+            raise NoSuchRecord(f"no notice {notice_id}")
+        await uow.audit.record(caller, "GET notice", "notice", str(notice_id), "read")
+        await uow.commit()
+    return _notice(row, now, overdue_after)
+
+
+def _notice(row: dict[str, Any], now: datetime, overdue_after: timedelta) -> dict[str, Any]:
+    """A notice as sent, with whether (and when) it was acknowledged; one not acknowledged
+    ``overdue_after`` its issue is overdue."""
+    body: dict[str, Any] = row["body"]
+    return body | {
+        "acknowledged_at": _iso(row["acknowledged_at"]),
+        "overdue": row["acknowledged_at"] is None and now - row["issued_at"] > overdue_after,
+    }
 
 
 async def acknowledge(uow: AbeyanceUnitOfWork, caller: Caller, notice_id: UUID) -> datetime:

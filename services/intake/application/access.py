@@ -39,3 +39,19 @@ def check_may_work_on(caller: Caller, site_code: str, program: Program) -> None:
 def check_role(caller: Caller, role: Role) -> None:
     if not caller.is_admin and caller.role is not role:
         raise Forbidden(f"only the {role} role (or an admin) may record this")
+
+
+def caseload_sites(caller: Caller, program: Program) -> tuple[str, ...]:
+    """The sites whose referrals a person sees on the caseload pages, with the participants'
+    names: those its agency manages cases for. Only case managers: an admin works through the
+    API, so that a name appears on a page to the case managers of its site alone."""
+    if caller.role is not Role.case_manager:
+        raise Forbidden("the caseload pages are for case managers")
+    return tuple(
+        code for code, site in program.sites.items() if caller.agency in site.case_management
+    )
+
+
+def check_may_see_case(caller: Caller, site_code: str, program: Program) -> None:
+    if site_code not in caseload_sites(caller, program):
+        raise Forbidden(f"{caller.agency} is not a case-management agency of {site_code}")

@@ -49,13 +49,15 @@ async def read_referral(uow: IntakeUnitOfWork, caller: Caller, referral_id: UUID
         view = await uow.referrals.get(referral_id)
         if view is None:
             raise NotFound(f"referral {referral_id} not found")
-        view["person"], view["identity"] = await _person(uow, UUID(view["participant_id"]))
+        view["person"], view["identity"] = await person_of(uow, UUID(view["participant_id"]))
         await uow.audit.record(caller, "GET referral", "referral", str(referral_id), "read")
         await uow.commit()
     return view
 
 
-async def _person(uow: IntakeUnitOfWork, participant: UUID) -> tuple[dict[str, str] | None, str]:
+async def person_of(uow: IntakeUnitOfWork, participant: UUID) -> tuple[dict[str, str] | None, str]:
+    """Who the participant is (``kept``), or None with ``forgotten`` or ``unknown``; reading
+    it is a read of identifiable data: audit it in the same unit of work."""
     try:
         who = await uow.identities.reveal(participant)
     except IdentityForgotten:

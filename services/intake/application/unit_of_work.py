@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
+from services.intake.domain.caseload import AbeyanceView
 from services.intake.domain.participants import Identity
 from services.intake.domain.referral_state import ReferralState
 from services.platform.unit_of_work import UnitOfWork
@@ -51,8 +53,33 @@ class ReferralViews(Protocol):
         """The referral as ``GET /referrals/{id}`` shows it (no identity), or None."""
         ...
 
+    async def of_sites(
+        self,
+        sites: Sequence[str],
+        *,
+        status: str | None = None,
+        pathway: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The views of the sites' referrals, the most recently referred first; a filter that
+        is None lets every value through."""
+        ...
+
+
+class AbeyanceViews(Protocol):
+    """What abeyance's events told intake of each referral's abeyance (the caseload's
+    deadlines), kept by the consumer of ``lead.abeyance.events``."""
+
+    async def get(self, referral_id: UUID) -> AbeyanceView | None: ...
+
+    async def save(self, view: AbeyanceView) -> None: ...
+
+    async def of_referrals(self, referral_ids: Sequence[UUID]) -> dict[UUID, AbeyanceView]: ...
+
 
 class IntakeUnitOfWork(UnitOfWork, Protocol):
     participants: Participants
     identities: Identities
     referrals: ReferralViews
+    abeyances: AbeyanceViews

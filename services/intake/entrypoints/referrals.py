@@ -14,6 +14,7 @@ from services.intake.application.access import (
     check_may_work_on,
     check_may_work_on_referrals,
 )
+from services.intake.application.case_steps import CASE_STEPS
 from services.intake.application.commands import MakeReferral, RecordCaseEvent
 from services.intake.application.requests import (
     CompletionBody,
@@ -58,10 +59,7 @@ async def _case_event(
     return await run(request, RecordCaseEvent(write_of(request, caller, body), site, step))
 
 
-Completion = type[referral.RecordAssessment] | type[referral.RecordCarePlan]
-
-
-def _completion_route(path: str, step: Completion) -> None:
+def _completion_route(path: str) -> None:
     """``POST /referrals/{id}/assessment`` and ``/care-plan``: one route shape, two steps."""
 
     async def record_completion(
@@ -71,15 +69,15 @@ def _completion_route(path: str, step: Completion) -> None:
         caller: Caller = Depends(caller_of),
         site: str = Depends(case_site),
     ) -> JSONResponse:
-        completed = step(referral_id, body.completed_at, body.case_manager_agency or "")
+        completed = CASE_STEPS[path].to_step(referral_id, body)
         return await _case_event(request, caller, site, body, completed)
 
     name = f"record_{path.replace('-', '_')}"
     router.post(f"/referrals/{{referral_id}}/{path}", status_code=202, name=name)(record_completion)
 
 
-_completion_route("assessment", referral.RecordAssessment)
-_completion_route("care-plan", referral.RecordCarePlan)
+_completion_route("assessment")
+_completion_route("care-plan")
 
 
 @router.post("/referrals/{referral_id}/status", status_code=202)
@@ -90,7 +88,7 @@ async def change_status(
     caller: Caller = Depends(caller_of),
     site: str = Depends(case_site),
 ) -> JSONResponse:
-    step = referral.ChangeStatus(referral_id, body.status, body.reason, body.changed_at)
+    step = CASE_STEPS["status"].to_step(referral_id, body)
     return await _case_event(request, caller, site, body, step)
 
 
@@ -102,7 +100,7 @@ async def record_withdrawal(
     caller: Caller = Depends(caller_of),
     site: str = Depends(case_site),
 ) -> JSONResponse:
-    step = referral.RecordWithdrawal(referral_id, body.withdrew_at)
+    step = CASE_STEPS["withdrawal"].to_step(referral_id, body)
     return await _case_event(request, caller, site, body, step)
 
 
@@ -115,7 +113,7 @@ async def record_demographics(
     site: str = Depends(case_site),
 ) -> JSONResponse:
     """Self-reported gender and ethnicity of the referral's participant (``unknown`` allowed)."""
-    step = referral.RecordDemographics(referral_id, body.gender, body.ethnicity, body.recorded_at)
+    step = CASE_STEPS["demographics"].to_step(referral_id, body)
     return await _case_event(request, caller, site, body, step)
 
 

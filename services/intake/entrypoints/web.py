@@ -31,10 +31,13 @@ def unit_of_work(request: Request) -> IntakeUnitOfWork:
     return uow
 
 
-def write_of(request: Request, caller: Caller, body: BaseModel) -> Write:
-    """The write a request makes: its caller, its audit name, its key and its fingerprint."""
+def write_of(
+    request: Request, caller: Caller, body: BaseModel, *, idempotency_key: str | None = None
+) -> Write:
+    """The write a request makes: its caller, its audit name, its key (the ``Idempotency-Key``
+    header, or a page form's own) and its fingerprint."""
     path = request.url.path
-    key = request.headers.get("idempotency-key")
+    key = idempotency_key or request.headers.get("idempotency-key")
     return Write(
         caller=caller,
         action=f"{request.method} {path}",
