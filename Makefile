@@ -27,7 +27,7 @@ unit: $(STAMP)  ## fast tests of pure rules, no I/O
 	$(BIN)/pytest tests/unit
 
 integration: $(STAMP)  ## tests against a real broker and PostgreSQL started by the fixtures
-	$(BIN)/pytest tests/integration tests/e2e
+	$(BIN)/pytest tests/contract tests/integration tests/projections tests/e2e
 
 test: lint typecheck  ## everything CI runs: lint, types, unit and integration tests
 	$(BIN)/pytest
