@@ -30,6 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.platform.db import create_database
+
 _T = TypeVar("_T")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _TOPIC_ALREADY_EXISTS = 36
@@ -300,8 +302,7 @@ async def ensure_database(server_dsn: str, name: str) -> str:
     try:
         exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # a concurrent creator won
-                await connection.execute(f'CREATE DATABASE "{name}"')
+            await create_database(connection, name)
     finally:
         await connection.close()
     return _with_database(server_dsn, name)

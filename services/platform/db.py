@@ -8,6 +8,7 @@ lets several replicas start at once.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -127,13 +128,18 @@ async def ensure_database_exists(dsn: str) -> None:
     except asyncpg.InvalidCatalogNameError:
         admin = await asyncpg.connect(with_database(dsn, "postgres"))
         try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        except asyncpg.DuplicateDatabaseError:
-            pass
+            await create_database(admin, name)
         finally:
             await admin.close()
     else:
         await conn.close()
+
+
+async def create_database(admin: Connection, name: str) -> None:
+    """``CREATE DATABASE name`` unless another creator (a second worker, a concurrent test) won
+    the race: PostgreSQL then says "already exists" or, mid-creation, a unique violation."""
+    with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+        await admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def record_to_dict(record: Any) -> dict[str, Any]:
