@@ -21,7 +21,7 @@ def ensure_venv(where: Path) -> Path:
     marker = where / ".installed"
     if not marker.exists():
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-        subprocess.run(
+        installed = subprocess.run(
             [
                 str(python),
                 "-m",
@@ -31,7 +31,11 @@ def ensure_venv(where: Path) -> Path:
                 "--disable-pip-version-check",
                 *REQUIREMENTS,
             ],
-            check=True,
+            check=False,
+            capture_output=True,
+            text=True,
         )
+        if installed.returncode != 0:
+            raise RuntimeError(f"the peer's packages did not install:\n{installed.stderr}")
         marker.touch()
     return python
