@@ -16,14 +16,7 @@ from services.intake.application.access import (
 )
 from services.intake.application.case_steps import CASE_STEPS
 from services.intake.application.commands import MakeReferral, RecordCaseEvent
-from services.intake.application.requests import (
-    CompletionBody,
-    DemographicsBody,
-    ReferralAccepted,
-    ReferralRequest,
-    StatusBody,
-    WithdrawalBody,
-)
+from services.intake.application.requests import ReferralAccepted, ReferralRequest
 from services.intake.domain import referral
 from services.intake.entrypoints.web import intake_of, run, unit_of_work, write_of
 from services.platform.auth import Caller
@@ -59,62 +52,38 @@ async def _case_event(
     return await run(request, RecordCaseEvent(write_of(request, caller, body), site, step))
 
 
-def _completion_route(path: str) -> None:
-    """``POST /referrals/{id}/assessment`` and ``/care-plan``: one route shape, two steps."""
+ROUTE_NAMES = {
+    "assessment": "record_assessment",
+    "care-plan": "record_care_plan",
+    "status": "change_status",
+    "withdrawal": "record_withdrawal",
+    "demographics": "record_demographics",
+}
 
-    async def record_completion(
+
+def _case_step_route(path: str) -> None:
+    """``POST /referrals/{id}/<path>``: one route shape for every case step, its body the
+    step's own (``CASE_STEPS``); the caller is refused (403) before the body is validated."""
+    shape = CASE_STEPS[path]
+
+    async def record_step(
         referral_id: UUID,
-        body: CompletionBody,
+        body: Any,
         request: Request,
         caller: Caller = Depends(caller_of),
         site: str = Depends(case_site),
     ) -> JSONResponse:
-        completed = CASE_STEPS[path].to_step(referral_id, body)
-        return await _case_event(request, caller, site, body, completed)
+        step = shape.to_step(referral_id, body)
+        return await _case_event(request, caller, site, body, step)
 
-    name = f"record_{path.replace('-', '_')}"
-    router.post(f"/referrals/{{referral_id}}/{path}", status_code=202, name=name)(record_completion)
-
-
-_completion_route("assessment")
-_completion_route("care-plan")
+    record_step.__annotations__["body"] = shape.body
+    record_step.__doc__ = shape.to_step.__doc__
+    name = ROUTE_NAMES[path]
+    router.post(f"/referrals/{{referral_id}}/{path}", status_code=202, name=name)(record_step)
 
 
-@router.post("/referrals/{referral_id}/status", status_code=202)
-async def change_status(
-    referral_id: UUID,
-    body: StatusBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
-    site: str = Depends(case_site),
-) -> JSONResponse:
-    step = CASE_STEPS["status"].to_step(referral_id, body)
-    return await _case_event(request, caller, site, body, step)
-
-
-@router.post("/referrals/{referral_id}/withdrawal", status_code=202)
-async def record_withdrawal(
-    referral_id: UUID,
-    body: WithdrawalBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
-    site: str = Depends(case_site),
-) -> JSONResponse:
-    step = CASE_STEPS["withdrawal"].to_step(referral_id, body)
-    return await _case_event(request, caller, site, body, step)
-
-
-@router.post("/referrals/{referral_id}/demographics", status_code=202)
-async def record_demographics(
-    referral_id: UUID,
-    body: DemographicsBody,
-    request: Request,
-    caller: Caller = Depends(caller_of),
-    site: str = Depends(case_site),
-) -> JSONResponse:
-    """Self-reported gender and ethnicity of the referral's participant (``unknown`` allowed)."""
-    step = CASE_STEPS["demographics"].to_step(referral_id, body)
-    return await _case_event(request, caller, site, body, step)
+for _path in ROUTE_NAMES:
+    _case_step_route(_path)
 
 
 @router.get("/referrals/{referral_id}")
