@@ -1,10 +1,10 @@
 """The report page's charts: inline SVG drawn with matplotlib from public report cells.
 
-Charts draw only numbers the public tables print. A suppressed count (``"<11"``) or a withheld
-one (``None``: a complementary suppression or an unavailable number) is never drawn as a bar,
-neither as zero nor as a guess: its bar is left out and a boxed marker stands where it would
-start, ``<11`` for a small count and an en dash for a withheld one (:data:`MARKER_NOTE`). A
-true zero is drawn as an empty bar labelled ``0``.
+Charts draw only numbers the public tables print. A suppressed small count (the small-cell
+label) or a withheld one (``None``: a complementary suppression or an unavailable number) is
+never drawn as a bar, neither as zero nor as a guess: its bar is left out and a boxed marker
+stands where it would start, the label for a small count and an en dash for a withheld one
+(:data:`MARKER_NOTE`). A true zero is drawn as an empty bar labelled ``0``.
 
 Each chart is a self-contained ``<svg>`` element (text as ``<text>``, no fonts, images or links)
 and deterministic: identical cells give byte-identical SVG (fixed hash salt, no date).
@@ -30,6 +30,7 @@ from matplotlib.typing import RcKeyType
 
 from services.reporting.domain import Cell
 from services.reporting.domain.cells import SUPPRESSED, CellValue
+from services.reporting.domain.small_cells import SMALL_CELLS
 from services.reporting.tables import ReportTable
 
 ALL = "all"
@@ -39,11 +40,14 @@ OUTCOMES = ("misdemeanor_arrest", "felony_arrest", "felony_case_filed", "probati
 WINDOWS = (6, 12)
 
 MARKER_NOTE = (
-    "Bars are drawn only for published numbers: <11 marks a count from 1 to 10 and \u2013 a "
-    "number withheld so that small counts cannot be worked out; neither is drawn as a bar."
+    f"Bars are drawn only for published numbers: {SMALL_CELLS.label} marks {SMALL_CELLS.in_words}"
+    " and \u2013 a number withheld so that small counts cannot be worked out; neither is drawn"
+    " as a bar."
 )
 NOT_AVAILABLE = "not yet available"
-EMPTY_NOTE = "No count large enough to publish yet:\neach is zero or suppressed (<11)."
+EMPTY_NOTE = (
+    f"No count large enough to publish yet:\neach is zero or suppressed ({SMALL_CELLS.label})."
+)
 
 BLUE = "#2c5d8f"
 LIGHT_BLUE = "#9dbcdc"

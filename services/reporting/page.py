@@ -23,7 +23,7 @@ from services.platform.program import Program, default_program
 from services.reporting import charts, render
 from services.reporting.api import position, scope_of
 from services.reporting.domain import Cell
-from services.reporting.domain.cells import SUPPRESSED
+from services.reporting.domain.small_cells import SMALL_CELLS
 from services.reporting.tables import Period, ReportTable, Scope, build
 
 router = APIRouter(tags=["reports"])
@@ -293,9 +293,9 @@ def _section(
         if t.note
     )
     suppression = (
-        "Small counts are suppressed for the public: a count from 1 to 10 is shown as "
-        f"{html.escape(SUPPRESSED)}, and a few further numbers are withheld (\u2013) so that "
-        "none can be worked out from totals or percentages."
+        f"Small counts are suppressed for the public: {SMALL_CELLS.in_words} is shown as "
+        f"{html.escape(SMALL_CELLS.label)}, and a few further numbers are withheld (\u2013) so"
+        " that none can be worked out from totals or percentages."
     )
     return (
         f"<section id='{anchor}'><h2>{html.escape(title)}</h2>"

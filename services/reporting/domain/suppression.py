@@ -1,6 +1,6 @@
 """Small-cell suppression with complementary suppression (reports.md, ``audience=public``).
 
-A count from 1 to 10 is hidden (primary suppression). Further counts are then hidden
+A small count (``SMALL_CELLS``) is hidden (primary suppression). Further counts are then hidden
 (complementary suppression) until no hidden count can be recovered from the shown counts and the
 table's additive constraints:
 
@@ -23,9 +23,10 @@ from typing import Any, Generic, TypeVar
 from services.reporting.domain.bounds import Bounds, equations, pinned, reduce, shave
 from services.reporting.domain.cells import COUNT_MEASURES, SUPPRESSED, Cell, Key, cell_key
 from services.reporting.domain.constraints import Constraint
+from services.reporting.domain.small_cells import SMALL_CELLS
 
 K = TypeVar("K", bound=Hashable)
-THRESHOLD = 10
+THRESHOLD = SMALL_CELLS.largest_small
 PCT_NOTE = "suppressed"
 COMPLEMENT_NOTE = "suppressed (complementary)"
 
@@ -213,8 +214,8 @@ def apply_suppression(
     one of a group is hidden, the others with the same dimensions are hidden too. Hiding more
     never helps a reader recover a hidden value.
 
-    Primary-suppressed counts become ``"<11"``; complementary ones ``None`` with a note (they are
-    not small, so ``"<11"`` would be false). A ``pct`` cell is hidden (``None``, note
+    Primary-suppressed counts become the small-count label; complementary ones ``None`` with a
+    note (they are not small, so the label would be false). A ``pct`` cell is hidden (``None``, note
     "suppressed") when its count is hidden or when its count is a part of a constraint whose
     total is hidden (the percentage would reveal that denominator). Other cells are unchanged.
     """

@@ -30,7 +30,7 @@ SELECT channel, reported_on >= $3 AS la50k, sum(uses)::bigint AS uses
 
 
 async def naloxone(conn: Connection, scope: Scope) -> ReportTable:
-    """Kits, doses and reported uses are counts like any other: the public sees 1-10 as "<11",
+    """Kits, doses and reported uses are counts like any other: small ones are suppressed,
     with complementary suppression over channels, years and LA 50K (reports.md). Doses, usually
     two per kit, are hidden wherever the kits are, and the other way round."""
     period = (scope.period.start, scope.period.end, LA_50K_SINCE)

@@ -7,9 +7,9 @@ observed yet). A window counts only the subjects observed for all of it.
 
 Cells per outcome x window: ``aor``, ``ci_low``, ``ci_high`` (``None`` with the reason as its
 note when no number can be given) and ``subjects_lead``, ``subjects_comparison`` (people observed
-for the window). The subject counts bind no sum, so primary suppression (1-10 -> ``<11``) is
-enough for them. The model is fitted only when each cohort has at least 11 subjects observed
-(for every audience); otherwise the row's note is ``suppressed: fewer than 11 subjects``, so an
+for the window). The subject counts bind no sum, so primary suppression (``SMALL_CELLS``) is
+enough for them. For the public the model is fitted only when each cohort has at least
+``SMALL_CELLS.smallest_shown`` subjects observed; otherwise the row's note says so, so an
 estimate resting on a small cell is never shown.
 """
 
