@@ -298,63 +298,104 @@ async def run_simulation(
     started = time.monotonic()
     plan = build_plan(seed, scale, today=today or date.today())
     settings = Settings(database_url=database_url, kafka_bootstrap=kafka_bootstrap)
-    needed = {(a.role, a.agency) for a in plan.actions if a.channel == "http"}
-    if abeyance_url is not None:
-        needed.add((Role.admin.value, _OPERATOR))
-    tokens = await simulation_tokens(settings, needed, token_file)
-    inbound = any(a.channel == "inbound" for a in plan.actions)
+    tokens = await simulation_tokens(settings, _callers(plan, abeyance_url), token_file)
     if progress is not None:
         progress(0, len(plan.actions))
     pool: asyncpg.Pool = await asyncpg.create_pool(
         with_database(database_url, "lead_intake"), min_size=1, max_size=2
     )
-    producer: AIOKafkaProducer | None = None
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     try:
-        if inbound:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=kafka_bootstrap,
-                client_id="lead-simulation",
-                acks="all",
-                enable_idempotence=False,
-                linger_ms=5,
-            )
-            await producer.start()
-        resolver = _InboundResolver(pool, inbound_timeout_s)
-        async with httpx.AsyncClient(base_url=intake_url, timeout=30, limits=limits) as client:
-            feed = _Feed(
-                plan=plan,
-                client=client,
-                tokens=tokens,
-                producer=producer,
-                resolver=resolver,
-                progress=progress,
-                slots=asyncio.Semaphore(concurrency),
-            )
-            polling = asyncio.create_task(resolver.run())
-            try:
-                await feed.feed()
-            finally:
-                polling.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
+        wire = _Wire(intake_url, kafka_bootstrap, concurrency, inbound_timeout_s)
+        re_referrals = await wire.send(plan, tokens, pool, progress)
         fired = None
         if abeyance_url is not None:
             await _until_published(pool, inbound_timeout_s)
             admin = tokens[(Role.admin.value, _OPERATOR)]
             fired = await _declare_history_complete(abeyance_url, admin, inbound_timeout_s)
     finally:
-        if producer is not None:
-            await producer.stop()
         await pool.close()
+    return _summary(plan, re_referrals, time.monotonic() - started, fired)
+
+
+def _callers(plan: Plan, abeyance_url: str | None) -> set[tuple[str, str]]:
+    """The (role, agency) of every HTTP caller, and the operator who tells abeyance."""
+    needed = {(a.role, a.agency) for a in plan.actions if a.channel == "http"}
+    if abeyance_url is not None:
+        needed.add((Role.admin.value, _OPERATOR))
+    return needed
+
+
+@dataclass(frozen=True)
+class _Wire:
+    """How the actions travel: intake's HTTP API and, for inbound partners, the topic."""
+
+    intake_url: str
+    kafka_bootstrap: str
+    concurrency: int
+    inbound_timeout_s: float
+
+    async def send(
+        self,
+        plan: Plan,
+        tokens: dict[tuple[str, str], str],
+        pool: asyncpg.Pool,
+        progress: Progress | None,
+    ) -> int:
+        """Send every action of ``plan``; the re-referrals intake recognised."""
+        producer = await self._producer(plan)
+        limits = httpx.Limits(
+            max_connections=self.concurrency, max_keepalive_connections=self.concurrency
+        )
+        resolver = _InboundResolver(pool, self.inbound_timeout_s)
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.intake_url, timeout=30, limits=limits
+            ) as client:
+                feed = _Feed(
+                    plan=plan,
+                    client=client,
+                    tokens=tokens,
+                    producer=producer,
+                    resolver=resolver,
+                    progress=progress,
+                    slots=asyncio.Semaphore(self.concurrency),
+                )
+                polling = asyncio.create_task(resolver.run())
+                try:
+                    await feed.feed()
+                finally:
+                    polling.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await polling
+        finally:
+            if producer is not None:
+                await producer.stop()
+        return feed.re_referrals
+
+    async def _producer(self, plan: Plan) -> AIOKafkaProducer | None:
+        """A started producer when some partner publishes on the inbound topic."""
+        if not any(a.channel == "inbound" for a in plan.actions):
+            return None
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.kafka_bootstrap,
+            client_id="lead-simulation",
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=5,
+        )
+        await producer.start()
+        return producer
+
+
+def _summary(plan: Plan, re_referrals: int, seconds: float, fired: int | None) -> SimulationSummary:
     kinds = Counter(a.kind for a in plan.actions)
     return SimulationSummary(
-        seed=seed,
-        scale=scale,
+        seed=plan.seed,
+        scale=plan.scale,
         actions=len(plan.actions),
         referrals=kinds["referral"],
         inbound_referrals=sum(1 for a in plan.actions if a.channel == "inbound"),
-        re_referrals=feed.re_referrals,
+        re_referrals=re_referrals,
         expected_re_referrals=plan.expected_re_referrals,
         case_events=sum(kinds[k] for k in CASE_EVENTS),
         naloxone_distributions=kinds["naloxone_distribution"],
@@ -362,7 +403,7 @@ async def run_simulation(
         cohort_members=kinds["cohort_member"],
         justice_contacts=kinds["justice_contact"],
         probation_spells=kinds["probation_spell"],
-        seconds=time.monotonic() - started,
+        seconds=seconds,
         by_kind=dict(sorted(kinds.items())),
         timers_fired_at_end=fired,
     )

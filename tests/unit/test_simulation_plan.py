@@ -13,7 +13,9 @@ import pytest
 
 from services.platform.program import default_program
 from services.simulation import published as pub
-from services.simulation.plan import Action, Plan, add_months, apportion, build_plan
+from services.simulation.plan import Action, Plan, build_plan
+from services.simulation.shares import apportion
+from services.simulation.timeline import add_months
 
 TODAY = date.today()
 
@@ -273,3 +275,23 @@ def test_fitted_aors_have_cis_covering_the_published_ones(seed: int) -> None:
         coefficient, se = _fit(x, np.array(y))
         low, high = math.exp(coefficient - 1.96 * se), math.exp(coefficient + 1.96 * se)
         assert low <= published.aor <= high, (published, math.exp(coefficient), low, high)
+
+
+def test_the_name_lists_hold_distinct_names_and_re_referrals_are_the_same_name_to_intake() -> None:
+    from services.intake.domain.participants import normalize_name
+    from services.simulation.people import FAMILY_NAMES, GIVEN_NAMES
+
+    for name_list in (GIVEN_NAMES, FAMILY_NAMES):
+        assert len({normalize_name(n) for n in name_list}) == len(name_list)
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    respelled = 0
+    for action in plan().actions:
+        if action.kind != "referral":
+            continue
+        person = action.body["person"]
+        names = (person["given_name"], person["family_name"])
+        key = (normalize_name(names[0]) + "|" + normalize_name(names[1]), person["date_of_birth"])
+        if key in first and first[key] != names:
+            respelled += 1
+        first.setdefault(key, names)
+    assert respelled > 0  # some re-referrals are typed differently, yet are one person to intake
