@@ -17,16 +17,23 @@ def migrations() -> list[Migration]:
     return migrations_in("services.reporting", "reporting")
 
 
-SPEC = ServiceSpec(
-    name="reporting",
-    migrations=migrations,
-    projections=(ReportingProjection(),),
-    publishes=(REPORTING_FACTS,),
-)
+def spec(*, event_time: bool = False) -> ServiceSpec:
+    return ServiceSpec(
+        name="reporting",
+        migrations=migrations,
+        projections=(ReportingProjection(event_time=event_time),),
+        publishes=(REPORTING_FACTS,),
+    )
+
+
+SPEC = spec()
+"""What reporting is made of (for the AsyncAPI document); ``create_app`` reads its settings."""
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = create_service_app(ServiceRuntime(SPEC, settings))
+    app = create_service_app(
+        ServiceRuntime(spec(event_time=settings.reporting_event_time_only), settings)
+    )
     app.include_router(router)
     app.include_router(page_router)
     return app

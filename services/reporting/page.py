@@ -12,17 +12,18 @@ import asyncio
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from services.platform.db import Connection
 from services.platform.http import runtime_of
 from services.platform.program import Program, default_program
 from services.reporting import charts, render
-from services.reporting.api import position, scope_of
+from services.reporting.api import as_of_query, scope_of, stamp
 from services.reporting.domain import Cell
+from services.reporting.domain.as_of import AsOf
 from services.reporting.domain.small_cells import SMALL_CELLS
 from services.reporting.tables import Period, ReportTable, Scope, build
 
@@ -105,32 +106,31 @@ class ReportData:
     """What the page shows: the public tables, all read at one event position."""
 
     scope: Scope
-    as_of: render.AsOf
+    stamp: render.Stamp
     tables: dict[str, ReportTable] = field(default_factory=dict)
 
 
-async def gather(conn: Connection, scope: Scope) -> ReportData:
-    """The public tables and the position; call inside one repeatable-read transaction."""
+async def gather(conn: Connection, scope: Scope, reflects: render.Stamp) -> ReportData:
+    """The public tables; call inside one repeatable-read transaction."""
     tables = {name: await build(conn, name, scope, public=True) for name in PAGE_REPORTS}
-    return ReportData(scope, render.AsOf(await position(conn), datetime.now(UTC)), tables)
-
-
-async def report_page(conn: Connection, scope: Scope) -> str:
-    """The whole public report page as one self-contained HTML document."""
-    data = await gather(conn, scope)
-    return await asyncio.to_thread(render_page, data)
+    return ReportData(scope, reflects, tables)
 
 
 @router.get("/report", response_class=HTMLResponse)
-async def get_report_page(request: Request) -> HTMLResponse:
-    scope = scope_of(None, None)
+async def get_report_page(
+    request: Request,
+    start: date | None = Query(default=None, alias="from"),
+    end: date | None = Query(default=None, alias="to"),
+    as_of: AsOf = Depends(as_of_query),
+) -> HTMLResponse:
+    scope = scope_of(start, end, as_of)
     async with (
         runtime_of(request).pool.acquire() as conn,
         conn.transaction(isolation="repeatable_read"),
     ):
-        data = await gather(conn, scope)
+        data = await gather(conn, scope, await stamp(conn, request, as_of))
     page = await asyncio.to_thread(render_page, data)  # charts are CPU work: off the loop
-    return HTMLResponse(page, headers={"X-Report-Position": str(data.as_of.position)})
+    return HTMLResponse(page, headers={"X-Report-Position": str(data.stamp.position)})
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -305,8 +305,8 @@ def _section(
 
 def _when(data: ReportData) -> str:
     return (
-        f"Period: {_period(data.scope.period)} · as of event position "
-        f"{data.as_of.position:,} (generated {data.as_of.generated_at:%Y-%m-%d %H:%M} UTC)"
+        f"Period: {_period(data.scope.period)} · {html.escape(data.stamp.in_words())}"
+        f" (generated {data.stamp.generated_at:%Y-%m-%d %H:%M} UTC)"
     )
 
 

@@ -1,6 +1,7 @@
 """``lead reporting rebuild``: drop the reporting projection and rebuild it from the log.
 
-The projection's tables are emptied in one transaction, then every topic is read again from the
+The projection's tables are emptied in one transaction (the registry of event positions is
+kept, so every event gets its position back), then every topic is read again from the
 earliest offset (a consumer of its own, no group) and applied through the same projection runner
 as live operation, claiming events under the live consumer's name. A live reporting service may
 keep running: whichever of the two applies an event first claims it, the other skips it.
@@ -22,14 +23,18 @@ from services.reporting.projection import TOPICS, ReportingProjection
 CONSUMER = "lead-reporting-reports"
 TABLES = (
     "referrals",
-    "participant_demographics",
+    "referral_statuses",
+    "demographic_reports",
     "naloxone_distributions",
     "naloxone_uses",
     "abeyances",
+    "abeyance_states",
     "cohort_members",
     "justice_contacts",
     "probation_spells",
 )
+"""The projection's tables. ``event_positions`` is not one of them: a rebuilt projection gives
+every event the position it had, so reports as of a position read the same after a rebuild."""
 Progress = Callable[[int, int], None]
 """Called with (messages read, messages known to exist so far)."""
 
@@ -53,7 +58,8 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
     await drop_projection(pool)
     publisher = KafkaPublisher(settings, "lead-reporting-rebuild")  # for dead letters
     await publisher.start()
-    runner = ProjectionRunner(pool, ReportingProjection(), publisher, CONSUMER)
+    projection = ReportingProjection(event_time=settings.reporting_event_time_only)
+    runner = ProjectionRunner(pool, projection, publisher, CONSUMER)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_auto_commit=False,

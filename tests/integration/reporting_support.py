@@ -19,11 +19,19 @@ from events.payloads import (
 from services.platform.db import Connection, Pool, create_pool, migrate
 from services.platform.runtime import platform_migrations
 from services.reporting.app import migrations as reporting_migrations
+from services.reporting.domain.as_of import Known
 from services.reporting.projection import apply_event
 from services.reporting.tables import Period, ReportTable, Scope, build
 
 SITES = ("south-la-north-long-beach", "hollywood", "east-la")
 _positions = itertools.count(1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""When crafted events become known unless a test says otherwise: before every as-of day."""
+
+
+def known(position: int, at: datetime = EARLIEST, occurred_at: datetime | None = None) -> Known:
+    """An event applied at ``position``, known from ``at`` (and occurred then, by default)."""
+    return Known(position, uuid4(), occurred_at or at, at)
 
 
 async def reporting_pool(dsn: str) -> Pool:
@@ -82,9 +90,10 @@ def uses(channel: NaloxoneChannel, n: int, on: date) -> NaloxoneUseReported:
     return NaloxoneUseReported(report_id=uuid4(), channel=channel, uses=n, reported_on=on)
 
 
-async def apply_all(conn: Connection, events: list[EventPayload]) -> None:
+async def apply_all(conn: Connection, events: list[EventPayload], at: datetime = EARLIEST) -> None:
+    """Apply the events in order, each at the next position, all known from ``at``."""
     for event in events:
-        await apply_event(conn, event, next(_positions), str(uuid4()))
+        await apply_event(conn, event, known(next(_positions), at))
 
 
 async def report(pool: Pool, name: str, *, public: bool = False) -> ReportTable:

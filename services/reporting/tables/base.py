@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.reporting.domain import Cell, Constraint, Key, percent
+from services.reporting.domain.as_of import AsOf
 from services.reporting.domain.cells import cell_key
 
 ALL = "all"
@@ -26,12 +27,14 @@ NO_DENOMINATOR = "no cases to take a percentage of"
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report is computed over: the period and the program's site codes, in order, and
-    whether it is for the public (``audience=public``) or shows everything (``internal``)."""
+    """What a report is computed over: the period, the program's site codes in order, whether it
+    is for the public (``audience=public``) or shows everything (``internal``), and what it is
+    as of (a day, a position, or everything applied so far)."""
 
     period: Period
     sites: tuple[str, ...]
     public: bool = True
+    as_of: AsOf = field(default_factory=AsOf)
 
 
 @dataclass

@@ -7,21 +7,20 @@ from collections import Counter
 from events.categories import Ethnicity, Gender, Pathway
 from services.platform.db import Connection
 from services.reporting.tables.base import ALL, TOTAL, ReportTable, Scope, ordered_sites, with_all
+from services.reporting.tables.known import REFERRALS, parameters
 
 STATUSES = ("active", "inactive")
 PATHWAYS = tuple(p.value for p in Pathway)
 GENDERS = tuple(g.value for g in Gender)
 ETHNICITIES = tuple(e.value for e in Ethnicity)
-_IN_PERIOD = "($1::date IS NULL OR referred_on >= $1) AND ($2::date IS NULL OR referred_on <= $2)"
 
 
 async def _counts(conn: Connection, scope: Scope, *columns: str) -> Counter[tuple[str, ...]]:
     """Referral counts grouped by site and ``columns``, with every 'all sites' sum added."""
     group = ", ".join(("site", *columns))
     rows = await conn.fetch(
-        f"SELECT {group}, count(*) AS n FROM referrals WHERE {_IN_PERIOD} GROUP BY {group}",
-        scope.period.start,
-        scope.period.end,
+        f"{REFERRALS} SELECT {group}, count(*) AS n FROM known GROUP BY {group}",
+        *parameters(scope),
     )
     counts: Counter[tuple[str, ...]] = Counter()
     for row in rows:
