@@ -69,11 +69,29 @@ def site_referrals(rng: random.Random, site: str, scale: float) -> list[PlannedR
     return referrals
 
 
+def later_referrals(rng: random.Random, scale: float) -> list[PlannedReferral]:
+    """The referrals made after the first snapshot (``published.LATER_REFERRALS``): active, no
+    demographics reported yet."""
+    referrals = []
+    for site, pathways in pub.LATER_REFERRALS.items():
+        for pathway, n in pathways.items():
+            days = spread(rng, pub.LATER_REFERRALS_FROM, pub.LATER_SNAPSHOT, scaled(n, scale))
+            for day in days:
+                at = local(day, rng.uniform(7.5, 19.5)).replace(microsecond=0)
+                referrals.append(
+                    PlannedReferral(
+                        site, "unknown", "unknown", at, pathway=pathway, status="active"
+                    )
+                )
+    return referrals
+
+
 def referral_actions(
     rng: random.Random, seed: int, scale: float, program: Program
 ) -> tuple[list[Action], int]:
     """Every referral with its case events, in order; and how many are re-referrals."""
     referrals = [r for site in pub.SITES for r in site_referrals(rng, site, scale)]
+    referrals += later_referrals(rng, scale)
     referrals.sort(key=lambda r: (r.referred_at, r.site))
     for index, referral in enumerate(referrals, start=1):
         referral.key = f"R{index:05d}"
