@@ -33,6 +33,7 @@ TITLE = "Law Enforcement Assisted Diversion (LEAD) in Los Angeles County"
 PAGE_REPORTS = (
     "referrals-by-site",
     "referrals-by-pathway",
+    "referrals-by-month",
     "demographics",
     "naloxone",
     "abeyance",
@@ -164,6 +165,22 @@ def render_page(data: ReportData, program: Program | None = None) -> str:
             ),
         ),
         _section(
+            "trends",
+            "Referrals over time",
+            data,
+            [t["referrals-by-month"]],
+            "<p>At the end of each month: the referrals made by then (all pathways), how many "
+            "were active and how many inactive. The figures per pathway are in the report "
+            "<code>referrals-by-month</code>.</p>"
+            + _figure(
+                charts.referrals_by_month_chart(t["referrals-by-month"], site_names),
+                "Active referrals at the end of each month, per site; the dashed line is all "
+                "sites. A month whose count is not published is a gap, marked on the axis.",
+                markers=False,
+            )
+            + _tables(_all_pathways(shown["referrals-by-month"])),
+        ),
+        _section(
             "demographics",
             "Participant demographics",
             data,
@@ -278,7 +295,8 @@ def _header(data: ReportData, program: Program) -> str:
         "populations:</p></div>"
         f"<div class='pathways'>{pathways}</div>"
         f"<p>Sites:</p><ul>{sites}</ul>"
-        "<nav>Sections: <a href='#referrals'>Referrals</a><a href='#demographics'>"
+        "<nav>Sections: <a href='#referrals'>Referrals</a><a href='#trends'>Trends</a>"
+        "<a href='#demographics'>"
         "Demographics</a><a href='#naloxone'>Naloxone (OEND)</a><a href='#abeyance'>"
         "Abeyance</a><a href='#outcomes'>Outcomes</a></nav>"
     )
@@ -320,6 +338,17 @@ def _period(period: Period) -> str:
 
 def _month(day: date) -> str:
     return f"{day:%B %Y}"
+
+
+def _all_pathways(table: ReportTable) -> ReportTable:
+    """The month table's rows for all pathways together (the page's summary of it)."""
+    total = VALUE_LABELS["pathway"].get("total", "total")
+    cells = [
+        Cell({k: v for k, v in c.dims.items() if k != "pathway"}, c.measure, c.value, c.note)
+        for c in table.cells
+        if c.dims.get("pathway") in ("total", total)
+    ]
+    return replace(table, cells=cells)
 
 
 def _sub(title: str, table: ReportTable) -> str:

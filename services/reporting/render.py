@@ -81,6 +81,7 @@ LAYOUTS = {
     "naloxone": Layout(columns="channel"),
     "outcomes": Layout(columns="measure"),
     "abeyance": Layout(columns="measure"),
+    "referrals-by-month": Layout(columns="status", section="site"),
 }
 
 

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from events.categories import Ethnicity, Gender, NaloxoneChannel, ParticipantStatus, Pathway
 from events.common import Charge
+from events.envelope import new_envelope
 from events.payloads import (
     Arrest,
     EventPayload,
@@ -16,11 +17,13 @@ from events.payloads import (
     ParticipantStatusChanged,
     ReferralMade,
 )
+from events.registry import DecodedEvent
 from services.platform.db import Connection, Pool, create_pool, migrate
+from services.platform.projection import Source
 from services.platform.runtime import platform_migrations
 from services.reporting.app import migrations as reporting_migrations
-from services.reporting.domain.as_of import Known
-from services.reporting.projection import apply_event
+from services.reporting.domain.as_of import AsOf, Known
+from services.reporting.projection import ReportingProjection, apply_event
 from services.reporting.tables import Period, ReportTable, Scope, build
 
 SITES = ("south-la-north-long-beach", "hollywood", "east-la")
@@ -105,3 +108,38 @@ def value(table: ReportTable, measure: str = "n", **dims: str | int) -> object:
     found = [c.value for c in table.cells if c.measure == measure and dict(c.dims) == dims]
     assert len(found) == 1, f"{table.name}: {dims} {measure} -> {found}"
     return found[0]
+
+
+# --- events as the projection runner gives them (envelopes with both times) ---------------
+
+SOURCE = Source("lead.referral.events", 0, 0)
+
+
+def day(d: int, hour: int = 18) -> datetime:
+    """A moment of January 2021 (18:00 UTC is 10:00 in Los Angeles)."""
+    return datetime(2021, 1, d, hour, tzinfo=UTC)
+
+
+def recorded(payload: EventPayload, occurred: datetime, at: datetime) -> DecodedEvent:
+    envelope = new_envelope(payload, occurred_at=occurred, source="intake", recorded_at=at)
+    return DecodedEvent(envelope, payload)
+
+
+def status(referral: ReferralMade, to: ParticipantStatus, at: datetime) -> ParticipantStatusChanged:
+    return ParticipantStatusChanged(
+        referral_id=referral.referral_id, status=to, reason="case review", changed_at=at
+    )
+
+
+async def feed(pool: Pool, events: list[DecodedEvent], event_time: bool = False) -> None:
+    projection = ReportingProjection(event_time=event_time)
+    async with pool.acquire() as conn, conn.transaction():
+        for event in events:
+            await projection.apply(conn, event, SOURCE)
+
+
+async def report_as_of(
+    pool: Pool, name: str, as_of: AsOf, period: Period = Period()
+) -> ReportTable:
+    async with pool.acquire() as conn:
+        return await build(conn, name, Scope(period, SITES, as_of=as_of), public=False)

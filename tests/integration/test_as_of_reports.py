@@ -12,55 +12,28 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from events.categories import Ethnicity, Gender, ParticipantStatus
-from events.envelope import new_envelope
 from events.payloads import (
     DemographicsRecorded,
-    EventPayload,
-    ParticipantStatusChanged,
     ParticipantWithdrew,
-    ReferralMade,
 )
 from events.registry import DecodedEvent
 from services.platform.db import Pool
-from services.platform.projection import Source
 from services.reporting.domain import CellValue
 from services.reporting.domain.as_of import AsOf
-from services.reporting.projection import ReportingProjection
 from services.reporting.rebuild import TABLES
-from services.reporting.tables import Period, ReportTable, Scope, build
-from tests.integration.reporting_support import SITES, made, reporting_pool, value
+from services.reporting.tables import Period
+from tests.integration.reporting_support import (
+    day,
+    feed,
+    made,
+    recorded,
+    report_as_of,
+    reporting_pool,
+    status,
+    value,
+)
 
 pytestmark = pytest.mark.integration
-
-SOURCE = Source("lead.referral.events", 0, 0)
-
-
-def day(d: int, hour: int = 18) -> datetime:
-    """A moment of January 2021 (18:00 UTC is 10:00 in Los Angeles)."""
-    return datetime(2021, 1, d, hour, tzinfo=UTC)
-
-
-def recorded(payload: EventPayload, occurred: datetime, at: datetime) -> DecodedEvent:
-    envelope = new_envelope(payload, occurred_at=occurred, source="intake", recorded_at=at)
-    return DecodedEvent(envelope, payload)
-
-
-def status(referral: ReferralMade, to: ParticipantStatus, at: datetime) -> ParticipantStatusChanged:
-    return ParticipantStatusChanged(
-        referral_id=referral.referral_id, status=to, reason="case review", changed_at=at
-    )
-
-
-async def feed(pool: Pool, events: list[DecodedEvent], event_time: bool = False) -> None:
-    projection = ReportingProjection(event_time=event_time)
-    async with pool.acquire() as conn, conn.transaction():
-        for event in events:
-            await projection.apply(conn, event, SOURCE)
-
-
-async def report(pool: Pool, name: str, as_of: AsOf, period: Period = Period()) -> ReportTable:
-    async with pool.acquire() as conn:
-        return await build(conn, name, Scope(period, SITES, as_of=as_of), public=False)
 
 
 def on(d: int) -> AsOf:
@@ -73,7 +46,7 @@ async def test_a_late_record_counts_from_the_day_it_was_recorded(database: str) 
     late = made("hollywood", on=day(3))  # occurred on the 3rd, recorded on the 20th
     await feed(pool, [recorded(early, day(2), day(2)), recorded(late, day(3), day(20))])
     for as_of, expected in ((on(1), 0), (on(2), 1), (on(19), 1), (on(20), 2), (AsOf(), 2)):
-        table = await report(pool, "referrals-by-site", as_of)
+        table = await report_as_of(pool, "referrals-by-site", as_of)
         assert value(table, site="hollywood", status="total") == expected, as_of
     await pool.close()
 
@@ -88,10 +61,10 @@ async def test_a_status_holds_from_when_its_change_was_recorded(database: str) -
     ]
     await feed(pool, events)
     for as_of, expected in ((on(8), "active"), (on(9), "inactive"), (on(12), "active")):
-        table = await report(pool, "referrals-by-site", as_of)
+        table = await report_as_of(pool, "referrals-by-site", as_of)
         assert value(table, site="east-la", status=expected) == 1, as_of
     for position, expected in ((1, "active"), (2, "inactive"), (3, "active")):
-        table = await report(pool, "referrals-by-site", AsOf(position=position))
+        table = await report_as_of(pool, "referrals-by-site", AsOf(position=position))
         assert value(table, site="east-la", status=expected) == 1, position
     await pool.close()
 
@@ -109,7 +82,7 @@ async def test_a_withdrawal_makes_the_referral_inactive_once_recorded_and_occurr
     ]
     await feed(pool, events)
     for as_of, expected in ((on(12), "active"), (on(15), "inactive"), (AsOf(), "inactive")):
-        table = await report(pool, "referrals-by-site", as_of)
+        table = await report_as_of(pool, "referrals-by-site", as_of)
         assert value(table, site="hollywood", status=expected) == 1, as_of
     await pool.close()
 
@@ -124,9 +97,9 @@ async def test_a_period_combines_with_an_as_of_day(database: str) -> None:
     events += [recorded(in_2021, day(4), day(4))]
     await feed(pool, events)
     year = Period(date(2020, 1, 1), date(2020, 12, 31))
-    known_then = await report(pool, "referrals-by-site", on(31), year)
+    known_then = await report_as_of(pool, "referrals-by-site", on(31), year)
     assert value(known_then, site="hollywood", status="total") == 2
-    known_now = await report(pool, "referrals-by-site", AsOf(), year)
+    known_now = await report_as_of(pool, "referrals-by-site", AsOf(), year)
     assert value(known_now, site="hollywood", status="total") == 3
     await pool.close()
 
@@ -140,8 +113,8 @@ async def test_a_later_self_report_changes_demographics_from_when_it_is_known(
         participant_id=referral.participant_id, gender=Gender.TRANS_WOMAN, ethnicity=Ethnicity.BLACK
     )
     await feed(pool, [recorded(referral, day(2), day(2)), recorded(report_, day(6), day(7))])
-    before = await report(pool, "demographics", on(6))
-    after = await report(pool, "demographics", on(7))
+    before = await report_as_of(pool, "demographics", on(6))
+    after = await report_as_of(pool, "demographics", on(7))
     assert value(before, site="hollywood", status="total", gender="male") == 1
     assert value(after, site="hollywood", status="total", gender="trans_woman") == 1
     await pool.close()
@@ -156,8 +129,10 @@ async def test_on_event_time_a_replayed_history_reads_as_it_occurred(database: s
         recorded(status(referral, ParticipantStatus.INACTIVE, day(9)), day(9), today),
     ]
     await feed(pool, events, event_time=True)
-    assert value(await report(pool, "referrals-by-site", on(8)), site="east-la", status="active")
-    table = await report(pool, "referrals-by-site", on(9))
+    assert value(
+        await report_as_of(pool, "referrals-by-site", on(8)), site="east-la", status="active"
+    )
+    table = await report_as_of(pool, "referrals-by-site", on(9))
     assert value(table, site="east-la", status="inactive") == 1
     await pool.close()
 
@@ -190,7 +165,7 @@ async def _every_as_of(pool: Pool, last: int) -> list[list[CellValue]]:
     cuts = [AsOf(position=p) for p in range(last + 1)] + [on(d) for d in range(1, 31)]
     out = []
     for as_of in cuts:
-        table = await report(pool, "referrals-by-site", as_of)
+        table = await report_as_of(pool, "referrals-by-site", as_of)
         out.append([c.value for c in table.cells])
     return out
 

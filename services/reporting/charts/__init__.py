@@ -7,11 +7,13 @@ from services.reporting.charts.program import (
     referrals_by_pathway_chart,
     referrals_by_site_chart,
 )
+from services.reporting.charts.trend import referrals_by_month_chart
 
 __all__ = [
     "MARKER_NOTE",
     "naloxone_chart",
     "outcomes_chart",
+    "referrals_by_month_chart",
     "referrals_by_pathway_chart",
     "referrals_by_site_chart",
 ]

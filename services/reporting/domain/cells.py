@@ -54,6 +54,7 @@ COUNT_MEASURES: frozenset[Measure] = frozenset(
 )
 #: Dimension keys in the order reports.md lists them; this is the CSV column order.
 DIMENSIONS: tuple[str, ...] = (
+    "month",
     "site",
     "status",
     "pathway",

@@ -49,6 +49,9 @@ class ReportTable:
     cells: list[Cell] = field(default_factory=list)
     constraints: list[Constraint[Key]] = field(default_factory=list)
     unpublished: dict[Key, int] = field(default_factory=dict)
+    free: dict[Key, int] = field(default_factory=dict)
+    """Counts implied but never shown and not sensitive themselves (a month's new referrals,
+    the difference of two published stocks): unknown to a reader, never protected."""
     note: str | None = None
     linked: tuple[frozenset[str], ...] = ()
     """Measures that reveal one another (doses, usually two per kit): hidden together."""

@@ -9,6 +9,7 @@ from services.platform.db import Connection
 from services.reporting.domain import apply_suppression
 from services.reporting.tables.abeyance import abeyance
 from services.reporting.tables.base import ReportTable, Scope
+from services.reporting.tables.months import referrals_by_month
 from services.reporting.tables.naloxone import naloxone
 from services.reporting.tables.outcomes import outcomes
 from services.reporting.tables.referrals import (
@@ -26,6 +27,7 @@ REPORTS: dict[str, Builder] = {
     "naloxone": naloxone,
     "outcomes": outcomes,
     "abeyance": abeyance,
+    "referrals-by-month": referrals_by_month,
 }
 
 
