@@ -15,8 +15,8 @@ from services.platform.program import default_program
 from services.reporting import render
 from services.reporting.calendar import PROGRAM_ZONE
 from services.reporting.domain.as_of import AsOf
-from services.reporting.projection.positions import applied
 from services.reporting.tables import REPORTS, Period, Scope, build
+from services.reporting.tables.known import applied
 
 router = APIRouter(tags=["reports"])
 INTERNAL_ROLES = {Role.evaluator, Role.admin}

@@ -174,8 +174,8 @@ def render_page(data: ReportData, program: Program | None = None) -> str:
             "<code>referrals-by-month</code>.</p>"
             + _figure(
                 charts.referrals_by_month_chart(t["referrals-by-month"], site_names),
-                "Active referrals at the end of each month, per site; the dashed line is all "
-                "sites. A month whose count is not published is a gap, marked on the axis.",
+                "Active referrals at the end of each month, per site. A month whose count is "
+                "not published is a gap, marked on the axis.",
                 markers=False,
             )
             + _tables(_all_pathways(shown["referrals-by-month"])),

@@ -94,9 +94,11 @@ def uses(channel: NaloxoneChannel, n: int, on: date) -> NaloxoneUseReported:
 
 
 async def apply_all(conn: Connection, events: list[EventPayload], at: datetime = EARLIEST) -> None:
-    """Apply the events in order, each at the next position, all known from ``at``."""
+    """Apply the events in order, each at the next position, all known from ``at`` (and
+    counted applied, as the projection does)."""
     for event in events:
         await apply_event(conn, event, known(next(_positions), at))
+    await conn.execute("UPDATE projection_position SET position = position + $1", len(events))
 
 
 async def report(pool: Pool, name: str, *, public: bool = False) -> ReportTable:

@@ -13,7 +13,6 @@ from matplotlib.ticker import MaxNLocator
 
 from services.reporting.charts.drawing import (
     ALL,
-    GREY,
     PALETTE,
     TOTAL,
     Lookup,
@@ -35,12 +34,12 @@ def referrals_by_month_chart(
     """Referrals with ``status`` at each month's end (all pathways), a line per site."""
     cells = Lookup(table.cells)
     months = [str(m) for m in cells.values("month")]
-    sites = [s for s in cells.values("site") if s != ALL] + [ALL]
-    names = {**(labels or {}), ALL: "All sites"}
+    sites = [s for s in cells.values("site") if s != ALL]
+    names = dict(labels or {})
     series = [
         Series(
             names.get(str(site), str(site).replace("-", " ").title()),
-            PALETTE[i % len(PALETTE)] if site != ALL else GREY,
+            PALETTE[i % len(PALETTE)],
             [
                 cell_value(cells, "n", month=m, site=site, pathway=TOTAL, status=status)
                 for m in months
@@ -60,8 +59,7 @@ class _Lines:
         top = 0.0
         for row, series in enumerate(self.series):
             points = [number(v) for v in series.values]
-            style = "--" if series.color == GREY else "-"
-            axes.plot(x, [p if p is not None else float("nan") for p in points], style,
+            axes.plot(x, [p if p is not None else float("nan") for p in points], "-",
                       color=series.color, lw=1.6, label=series.label)  # fmt: skip
             top = max([top, *(p for p in points if p is not None)])
             _gaps(axes, x, series.values, series.color, row)

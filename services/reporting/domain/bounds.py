@@ -7,8 +7,8 @@ another). Each hidden count starts in the range the report admits for it; every 
 original and the reduced ones, then narrows each of its unknowns to what the other unknowns'
 ranges allow, rounded inwards to integers, until nothing changes. A hidden count whose range
 shrinks to a single value is recoverable ("pinned"). This is not a complete LP, but it finds
-every count fixed by the equations alone and the usual interval attacks; probing (``shave``)
-cuts off end values that make the system inconsistent, which catches most of the rest.
+every count fixed by the equations alone and the usual interval attacks quickly; ``attacker``
+then asks linear programming about the rest.
 """
 
 from __future__ import annotations
@@ -146,28 +146,6 @@ def _propagate(floats: Sequence[FloatEquation[K]], start: Mapping[K, Bounds]) ->
             changed |= _narrow(equation, bounds)
         if not changed or any(lo > hi for lo, hi in bounds.values()):
             break
-    return bounds
-
-
-def shave(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, Bounds]:
-    """:func:`propagate`, then probing: an end value of a finite range that makes the equations
-    inconsistent is impossible, so it is cut off; repeated until nothing changes."""
-    floats = _as_floats(eqs)
-    bounds = _propagate(floats, start)
-    changed = True
-    while changed:
-        changed = False
-        for key in list(bounds):
-            lo, hi = bounds[key]
-            if lo >= hi:
-                continue
-            for end in (lo, hi) if math.isfinite(hi) else (lo,):
-                probe = _propagate(floats, {**bounds, key: (end, end)})
-                if any(a > b for a, b in probe.values()):
-                    lo, hi = (lo + 1, hi) if end == lo else (lo, hi - 1)
-            if (lo, hi) != bounds[key]:
-                bounds = _propagate(floats, {**bounds, key: (lo, hi)})
-                changed = True
     return bounds
 
 

@@ -32,9 +32,3 @@ async def claim_position(conn: Connection, event_id: UUID) -> int:
     """The event's position (the one it was given when first applied), counting it applied."""
     position: int = await conn.fetchval(_CLAIM, event_id)
     return position
-
-
-async def applied(conn: Connection) -> int:
-    """How many events the projection has applied: the position its reports reflect."""
-    value: int = await conn.fetchval("SELECT position FROM projection_position")
-    return value

@@ -7,7 +7,14 @@ from collections import Counter
 from services.platform.db import Connection
 from services.reporting.domain import Cell, Constraint, Key
 from services.reporting.domain.cells import cell_key
-from services.reporting.tables.base import ALL, ReportTable, Scope, ordered_sites, with_all
+from services.reporting.tables.base import (
+    ALL,
+    TOTAL,
+    ReportTable,
+    Scope,
+    ordered_sites,
+    with_all,
+)
 from services.reporting.tables.known import REFERRALS, VERSION_IN_CUT, parameters
 
 STATES = ("pending", "declined", "expired", "ended")
@@ -53,6 +60,9 @@ async def abeyance(conn: Connection, scope: Scope) -> ReportTable:
         dims = {"site": site}
         started = sum(counts[(site, state)] for state in STATES)
         table.count(dims, started, "prebooking_referrals")
+        table.aliases[cell_key("prebooking_referrals", dims)] = cell_key(
+            "n", {"site": site, "pathway": "prebooking", "status": TOTAL}
+        )
         for measure in (*STATES, "rescinded"):
             table.count(dims, counts[(site, measure)], measure)
         days = medians.get(site)

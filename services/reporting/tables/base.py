@@ -55,6 +55,14 @@ class ReportTable:
     note: str | None = None
     linked: tuple[frozenset[str], ...] = ()
     """Measures that reveal one another (doses, usually two per kit): hidden together."""
+    grain: str | None = None
+    """``"referrals"`` for tables whose counts are numbers of referrals with their dimensions
+    (``all`` and ``total`` meaning any): the same number in two of them is one quantity."""
+    aliases: dict[Key, Key] = field(default_factory=dict)
+    """Counts of this table that are a referral count (by that count's dimensions)."""
+    weight: int = 1
+    """How much withholding one of its counts costs the public (the site summary, which the
+    program publishes first, weighs most): complements are taken from the lightest tables."""
 
     def count(self, dims: Mapping[str, str | int], n: int, measure: str = "n") -> None:
         self.cells.append(Cell(dict(dims), measure, n))  # type: ignore[arg-type]

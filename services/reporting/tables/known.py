@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from services.platform.db import Connection
 from services.reporting.tables.base import Scope
 
 IN_CUT = "{t}.known_at < $3 AND {t}.position <= $4"
@@ -62,6 +63,12 @@ known AS (
 
 REFERRALS = referrals_as_of()
 """``known``: the referrals of the period in the cut, with their status and demographics."""
+
+
+async def applied(conn: Connection) -> int:
+    """How many events the read model has applied: the position its reports reflect."""
+    value: int = await conn.fetchval("SELECT position FROM projection_position")
+    return value
 
 
 def parameters(scope: Scope) -> tuple[date | None, date | None, datetime, int]:

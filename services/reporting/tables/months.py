@@ -1,10 +1,16 @@
 """Referrals by month: at the end of each month, per site and pathway, how many referrals had
 been made, and how many of them were active and inactive then (program managers read trends).
 
+Per site only: the all-sites figures are the site summary's. A monthly all-sites row would tie
+the sites' small counts together, and withholding them would then take most of the large ones
+with them (the chart would be mostly gaps).
+
 A referral's status at a month's end is the one its facts give on that day, as the report's
 cut knows them: of the status facts in the cut, the last one (in the order they were recorded)
 that had occurred by then. The last month ends at the report's as-of day (else today), or the
-period's end when that is earlier; so as of a day, the last month's figures are those of the
+period's end when that is earlier, or at the end of the last month in which a status changed
+(the months after it would repeat it); the months run from the period's start, or cover the last
+three years; so as of a day, the last month's figures are those of the
 other referral tables.
 
 Suppression: within a month the figures add up like the other tables (statuses to the total,
@@ -27,7 +33,7 @@ from services.platform.db import Connection
 from services.reporting.calendar import PROGRAM_ZONE
 from services.reporting.domain import CellValue, Key, cell_key
 from services.reporting.domain.as_of import end_of_day
-from services.reporting.tables.base import ALL, TOTAL, ReportTable, Scope, ordered_sites, with_all
+from services.reporting.tables.base import TOTAL, ReportTable, Scope, ordered_sites
 from services.reporting.tables.known import IN_PERIOD, parameters
 from services.reporting.tables.referrals import PATHWAYS, STATUSES
 
@@ -57,6 +63,8 @@ SELECT site, pathway, status,
  WHERE valid_from < $5 AND (valid_until IS NULL OR valid_until > valid_from)
  GROUP BY 1, 2, 3, 4, 5, 6
 """
+DEFAULT_MONTHS = 36
+"""Months shown when the period has no start: the last three years (a trend, not a ledger)."""
 FLOW = "referred"
 """The ``status`` of a month's new referrals: a count never shown (a free unknown)."""
 
@@ -91,6 +99,16 @@ def months_between(first: date, last: date) -> list[date]:
     return months
 
 
+def months_before(day: date, n: int) -> date:
+    """The first day of the month ``n`` months before ``day``'s."""
+    year, month = divmod(day.year * 12 + day.month - 1 - n, 12)
+    return date(year, month + 1, 1)
+
+
+def _month_end(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 def label(month: date) -> str:
     return f"{month:%Y-%m}"
 
@@ -109,16 +127,27 @@ async def referrals_by_month(conn: Connection, scope: Scope) -> ReportTable:
         )
         for r in await conn.fetch(_INTERVALS, *args)
     ]
-    table = ReportTable("referrals-by-month")
+    table = ReportTable("referrals-by-month", weight=0)
     if not spans:
         return table
-    months = months_between(min(s.first for s in spans), end)
-    counts = _stocks(spans, months[:-1])
-    for span in spans:
-        if span.at_end:
-            counts[(label(months[-1]), *span.group)] += span.n
-    sites = with_all(ordered_sites(scope.sites, {s.group[0] for s in spans}))
+    last = min(end, _month_end(max(s.first for s in spans)))  # nothing changes after
+    first = min(s.first for s in spans)
+    if scope.period.start is None:  # by default the last three years
+        first = max(first, months_before(last, DEFAULT_MONTHS - 1))
+    months = months_between(first, last)
+    if last < end:  # the last month is a whole one
+        counts = _stocks(spans, months)
+    else:
+        counts = _stocks(spans, months[:-1])
+        for span in spans:
+            if span.at_end:
+                counts[(label(months[-1]), *span.group)] += span.n
+    sites = list(ordered_sites(scope.sites, {s.group[0] for s in spans}))
     _fill(table, counts, [label(m) for m in months], sites)
+    for cell in table.cells:  # the last month's end is the other tables' day
+        if cell.dims["month"] == label(months[-1]):
+            dims = {k: v for k, v in cell.dims.items() if k != "month"}
+            table.aliases[cell.key] = cell_key("n", dims)
     return table
 
 
@@ -144,8 +173,7 @@ def _fill(
             for pathway in (*PATHWAYS, TOTAL):
                 for status in (*STATUSES, TOTAL):
                     n = sum(
-                        counts[(month, s, p, st)]
-                        for s in (sites[:-1] if site == ALL else [site])
+                        counts[(month, site, p, st)]
                         for p in (PATHWAYS if pathway == TOTAL else [pathway])
                         for st in (STATUSES if status == TOTAL else [status])
                     )
@@ -166,10 +194,6 @@ def _bind_month(table: ReportTable, month: str, sites: list[str]) -> None:
         for status in (*STATUSES, TOTAL):
             parts = [_dims(month, site, p, status) for p in PATHWAYS]
             table.sums(_dims(month, site, TOTAL, status), parts)
-    for pathway in (*PATHWAYS, TOTAL):
-        for status in (*STATUSES, TOTAL):
-            parts = [_dims(month, s, pathway, status) for s in sites if s != ALL]
-            table.sums(_dims(month, ALL, pathway, status), parts)
 
 
 def _bind_flows(table: ReportTable, months: list[str], sites: list[str]) -> None:

@@ -36,7 +36,7 @@ def _sites(scope: Scope, counts: Counter[tuple[str, ...]]) -> list[str]:
 
 async def referrals_by_site(conn: Connection, scope: Scope) -> ReportTable:
     counts = await _counts(conn, scope, "status")
-    table = ReportTable("referrals-by-site")
+    table = ReportTable("referrals-by-site", grain="referrals", weight=3)
     sites = _sites(scope, counts)
     for site in sites:
         whole = sum(counts[(site, s)] for s in STATUSES)
@@ -55,7 +55,7 @@ async def referrals_by_site(conn: Connection, scope: Scope) -> ReportTable:
 async def referrals_by_pathway(conn: Connection, scope: Scope) -> ReportTable:
     """Per site: active and total referrals by pathway, % within the row."""
     counts = await _counts(conn, scope, "status", "pathway")
-    table = ReportTable("referrals-by-pathway")
+    table = ReportTable("referrals-by-pathway", grain="referrals", weight=2)
     sites = _sites(scope, counts)
     for site in sites:
         active = {p: counts[(site, "active", p)] for p in PATHWAYS}
@@ -74,7 +74,7 @@ async def referrals_by_pathway(conn: Connection, scope: Scope) -> ReportTable:
 
 async def demographics(conn: Connection, scope: Scope) -> ReportTable:
     """Per site: active and total referrals by gender and by ethnicity, % within the status."""
-    table = ReportTable("demographics")
+    table = ReportTable("demographics", grain="referrals")
     for dimension, categories in (("gender", GENDERS), ("ethnicity", ETHNICITIES)):
         counts = await _counts(conn, scope, "status", dimension)
         sites = _sites(scope, counts)
