@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
 
 from services.demo.comparison import Row
 from services.reporting.domain import Cell
+from services.reporting.domain.small_cells import SMALL_CELLS
 from services.reporting.render import LAYOUTS, placement
 
 
@@ -69,4 +70,26 @@ def comparison_table(title: str, rows: Sequence[Row]) -> Table:
     notes = [f"{row.figure}: {row.note}" for row in rows if row.note]
     if notes:
         table.caption = "\n".join(notes)
+    return table
+
+
+def withheld_table(
+    title: str, internal: Mapping[str, Sequence[Cell]], public: Mapping[str, Sequence[Cell]]
+) -> Table:
+    """Per report, the cells the public sees withheld: small counts, complements, percentages."""
+    table = Table(title=title, title_justify="left")
+    small = f"small counts ({SMALL_CELLS.label})"
+    for column in ("report", small, "complements", "percentages"):
+        table.add_column(column, justify="left" if column == "report" else "right")
+    totals = [0, 0, 0]
+    for name, cells in internal.items():
+        counts = [0, 0, 0]
+        for before, after in zip(cells, public[name], strict=True):
+            if before.value is None or before.value == after.value:
+                continue
+            kind = 2 if before.measure == "pct" else 0 if after.value == SMALL_CELLS.label else 1
+            counts[kind] += 1
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        table.add_row(name, *map(str, counts))
+    table.add_row("all", *map(str, totals))
     return table

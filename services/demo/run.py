@@ -21,8 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from services.demo import comparison
 from services.demo.comparison import Row
-from services.demo.layout import comparison_table, rich_tables
-from services.demo.settle import cells_of, internal_report, internal_reports, wait_until_settled
+from services.demo.layout import comparison_table, rich_tables, withheld_table
+from services.demo.settle import (
+    cells_of,
+    internal_report,
+    internal_reports,
+    public_reports,
+    wait_until_settled,
+)
 from services.platform.settings import SERVICE_PORTS, with_database
 from services.platform.stack import LocalStack
 from services.reporting.export import ExportSummary, export_parquet
@@ -133,6 +139,8 @@ def _compare(console: Console, stack: LocalStack, auth: dict[str, str]) -> bool:
     )
     for title, rows in sections:
         console.print(comparison_table(f"Published page vs reproduced from events. {title}", rows))
+    public = {n: cells_of(b) for n, b in public_reports(stack, as_of=FIRST).items()}
+    console.print(withheld_table(f"The public page as of {FIRST}: cells withheld", first, public))
     return all(row.matches for _, rows in sections for row in rows)
 
 

@@ -86,5 +86,15 @@ def internal_report(
     return body
 
 
+def public_reports(stack: LocalStack, **params: str) -> dict[str, dict[str, Any]]:
+    """Every report as the public sees it (JSON)."""
+    out = {}
+    for name in REPORTS:
+        response = httpx.get(f"{stack.url('reporting')}/reports/{name}", params=params, timeout=300)
+        response.raise_for_status()
+        out[name] = response.json()
+    return out
+
+
 def cells_of(body: dict[str, Any]) -> list[Cell]:
     return [Cell.from_json(c) for c in body["cells"]]
