@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,12 +18,12 @@ from fastapi.responses import HTMLResponse
 from services.platform.db import Connection
 from services.platform.http import runtime_of
 from services.platform.program import Program, default_program
-from services.reporting import charts, render
+from services.reporting import page_sections as sections
+from services.reporting import render
 from services.reporting.api import as_of_query, scope_of, stamp
-from services.reporting.domain import Cell
 from services.reporting.domain.as_of import AsOf
-from services.reporting.domain.small_cells import SMALL_CELLS
-from services.reporting.tables import Period, ReportTable, Scope, build
+from services.reporting.page_parts import ReportData, month_name, when
+from services.reporting.tables import Scope, build
 
 router = APIRouter(tags=["reports"])
 
@@ -39,43 +37,6 @@ PAGE_REPORTS = (
     "abeyance",
     "outcomes",
 )
-
-#: How codes read on the page (a code not listed reads as itself, with spaces for - and _).
-#: U+2011 (non-breaking hyphen) keeps a hyphen that the table renderer would turn into a space.
-VALUE_LABELS: dict[str, dict[str | int, str]] = {
-    "site": {"all": "All sites"},
-    "status": {"total": "total (incl. re\u2011referrals)"},
-    "pathway": {
-        "prebooking": "pre\u2011booking",
-        "social_contact": "social contact",
-        "community": "community referral",
-    },
-    "gender": {"trans_woman": "trans women", "trans_man": "trans men"},
-    "ethnicity": {
-        "black": "African American / Black",
-        "asian_pacific_islander": "Asian / Pacific Islander",
-        "white": "Caucasian / White",
-        "latinx": "Latinx",
-        "native_american": "Native American",
-    },
-    "channel": {
-        "dhs_providers": "DHS providers",
-        "la_50k_partners": "LA 50K partners",
-        "oend_direct_to_community": "OEND direct to community",
-    },
-    "period": {"total": "all years", "la_50k": "LA 50K (since 7/1/21)"},
-    "outcome": {"felony_case_filed": "felony case filed", "probation": "any probation"},
-    "window": {6: "at 6 months", 12: "at 12 months"},
-}
-#: Column heads named after a measure (the table renderer prints the measure's code).
-MEASURE_HEADS = {
-    "aor": "AOR",
-    "ci low": "95% CI low",
-    "ci high": "95% CI high",
-    "subjects lead": "LEAD subjects",
-    "subjects comparison": "comparison subjects",
-    "prebooking referrals": "pre\u2011booking referrals",
-}
 
 EXTRA_STYLE = " ".join(
     [
@@ -100,15 +61,6 @@ EXTRA_STYLE = " ".join(
         "footer{margin-top:3rem;font-size:.8rem;color:#555;border-top:1px solid #c9d3dd}",
     ]
 )
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """What the page shows: the public tables, all read at one event position."""
-
-    scope: Scope
-    stamp: render.Stamp
-    tables: dict[str, ReportTable] = field(default_factory=dict)
 
 
 async def gather(conn: Connection, scope: Scope, reflects: render.Stamp) -> ReportData:
@@ -139,101 +91,15 @@ async def get_report_page(
 
 def render_page(data: ReportData, program: Program | None = None) -> str:
     program = program or default_program()
-    site_names: dict[str, str] = {code: site.name for code, site in program.sites.items()}
-    site_labels: dict[str | int, str] = {**VALUE_LABELS["site"]}
-    site_labels.update(site_names)
-    site_labels.update(VALUE_LABELS["site"])
-    labels = {**VALUE_LABELS, "site": site_labels}
-    t = data.tables
-    shown = {name: relabel(table, labels) for name, table in t.items()}
+    view = sections.PageView.of(data, program)
     body = [
         _header(data, program),
-        _section(
-            "referrals",
-            "LEAD Referrals",
-            data,
-            [t["referrals-by-site"], t["referrals-by-pathway"]],
-            _sub("Summary of LEAD referrals by site", shown["referrals-by-site"])
-            + _figure(
-                charts.referrals_by_site_chart(t["referrals-by-site"], site_names),
-                "Referrals per site, active and inactive; the number on top is the site's total.",
-            )
-            + _sub("LEAD referrals by pathway, status and site", shown["referrals-by-pathway"])
-            + _figure(
-                charts.referrals_by_pathway_chart(t["referrals-by-pathway"], site_names),
-                "All referrals (including re\u2011referrals) per site and pathway.",
-            ),
-        ),
-        _section(
-            "trends",
-            "Referrals over time",
-            data,
-            [t["referrals-by-month"]],
-            "<p>At the end of each month: the referrals made by then (all pathways), how many "
-            "were active and how many inactive. The figures per pathway are in the report "
-            "<code>referrals-by-month</code>.</p>"
-            + _figure(
-                charts.referrals_by_month_chart(t["referrals-by-month"], site_names),
-                "Active referrals at the end of each month, per site. A month whose count is "
-                "not published is a gap, marked on the axis.",
-                markers=False,
-            )
-            + _tables(_all_pathways(shown["referrals-by-month"])),
-        ),
-        _section(
-            "demographics",
-            "Participant demographics",
-            data,
-            [t["demographics"]],
-            "<p>Gender and race/ethnicity of people referred, by status and site; each row's "
-            "percentages are of the referrals in that row, including those whose category is "
-            "not known.</p>" + _tables(shown["demographics"]),
-        ),
-        _section(
-            "naloxone",
-            "Overdose Education and Naloxone Distribution (OEND)",
-            data,
-            [t["naloxone"]],
-            "<p>Naloxone reverses opioid overdoses. Kits (two doses each unless recorded "
-            "otherwise) are handed out through health providers, community partners, the LA "
-            "50K initiative and the county jails; reported uses are overdoses reversed with a "
-            "distributed kit, as reported back to the program.</p>"
-            + _tables(shown["naloxone"])
-            + _figure(
-                charts.naloxone_chart(t["naloxone"]),
-                "Naloxone kits distributed per calendar year, by channel.",
-                markers=False,
-            ),
-        ),
-        _section(
-            "abeyance",
-            "Pre-booking abeyance",
-            data,
-            [t["abeyance"]],
-            "<p>For a pre\u2011booking diversion the charges are held in abeyance while the "
-            "participant completes an assessment and care plan; once those are done the "
-            "charges are declined. The table counts abeyances by their current state, with "
-            "the median days from referral to the prosecutor's decline.</p>"
-            + _tables(shown["abeyance"]),
-        ),
-        _section(
-            "outcomes",
-            "LEAD Outcomes",
-            data,
-            [t["outcomes"]],
-            "<p>Evaluation of LEAD participants against a comparison group of people who were "
-            "not in LEAD: adjusted odds ratios (AOR) of a misdemeanor arrest, felony arrest, "
-            "felony case filed or any probation within 6 and 12 months of the index date, "
-            "adjusted for age, prior arrests, gender and ethnicity. An AOR below 1 means "
-            "lower odds for LEAD participants.</p>"
-            + _tables(shown["outcomes"])
-            + _figure(
-                charts.outcomes_chart(t["outcomes"]),
-                "AOR (square) and 95% confidence interval (line) per outcome and window; the "
-                "dashed line at 1 marks no difference.",
-                markers=False,
-            ),
-        ),
+        sections.referrals(view),
+        sections.trends(view),
+        sections.demographics(view),
+        sections.naloxone(view),
+        sections.abeyance(view),
+        sections.outcomes(view),
         "<footer><p>Rebuilt from the program's event log. Each table is also available as "
         "JSON, CSV and HTML at <code>/reports/{name}</code>.</p></footer>",
     ]
@@ -241,23 +107,10 @@ def render_page(data: ReportData, program: Program | None = None) -> str:
     return page.replace("</head>", f"<style>{EXTRA_STYLE}</style></head>", 1)
 
 
-def relabel(table: ReportTable, labels: Mapping[str, Mapping[str | int, str]]) -> ReportTable:
-    """A copy of ``table`` whose dimension values read as words (for the HTML tables only)."""
-
-    def value(dim: str, code: str | int) -> str | int:
-        return labels.get(dim, {}).get(code, code)
-
-    cells = [
-        Cell({k: value(k, v) for k, v in c.dims.items()}, c.measure, c.value, c.note)
-        for c in table.cells
-    ]
-    return replace(table, cells=cells)
-
-
 def _header(data: ReportData, program: Program) -> str:
     sites = "".join(
         f"<li><strong>{html.escape(s.name)}</strong> ({html.escape(s.service_planning_area)}), "
-        f"since {_month(s.started_on)}</li>"
+        f"since {month_name(s.started_on)}</li>"
         for s in program.sites.values()
     )
     pathways = "".join(
@@ -284,7 +137,7 @@ def _header(data: ReportData, program: Program) -> str:
     )
     return (
         f"<header><h1>{html.escape(TITLE)}</h1>"
-        f"<p class='meta'>{_when(data)}</p></header>"
+        f"<p class='meta'>{when(data)}</p></header>"
         "<div class='intro'><p>LEAD (Law Enforcement Assisted Diversion, also <em>Let "
         "Everyone Advance with Dignity</em>) is a voluntary pre\u2011arrest and community "
         "diversion program for people whose repeated contact with the legal system stems from "
@@ -300,70 +153,3 @@ def _header(data: ReportData, program: Program) -> str:
         "Demographics</a><a href='#naloxone'>Naloxone (OEND)</a><a href='#abeyance'>"
         "Abeyance</a><a href='#outcomes'>Outcomes</a></nav>"
     )
-
-
-def _section(
-    anchor: str, title: str, data: ReportData, tables: list[ReportTable], content: str
-) -> str:
-    notes = "".join(
-        f"<p class='note'>{html.escape(t.note[:1].upper() + t.note[1:])}.</p>"
-        for t in tables
-        if t.note
-    )
-    suppression = (
-        f"Small counts are suppressed for the public: {SMALL_CELLS.in_words} is shown as "
-        f"{html.escape(SMALL_CELLS.label)}, and a few further numbers are withheld (\u2013) so"
-        " that none can be worked out from totals or percentages."
-    )
-    return (
-        f"<section id='{anchor}'><h2>{html.escape(title)}</h2>"
-        f"<p class='meta'>{_when(data)}<br>{suppression}</p>{content}{notes}</section>"
-    )
-
-
-def _when(data: ReportData) -> str:
-    return (
-        f"Period: {_period(data.scope.period)} · {html.escape(data.stamp.in_words())}"
-        f" (generated {data.stamp.generated_at:%Y-%m-%d %H:%M} UTC)"
-    )
-
-
-def _period(period: Period) -> str:
-    if period.start is None and period.end is None:
-        return "all records to date"
-    start = f"{period.start:%B %-d, %Y}" if period.start else "the start of the program"
-    end = f"{period.end:%B %-d, %Y}" if period.end else "today"
-    return f"{start} to {end}"
-
-
-def _month(day: date) -> str:
-    return f"{day:%B %Y}"
-
-
-def _all_pathways(table: ReportTable) -> ReportTable:
-    """The month table's rows for all pathways together (the page's summary of it)."""
-    total = VALUE_LABELS["pathway"].get("total", "total")
-    cells = [
-        Cell({k: v for k, v in c.dims.items() if k != "pathway"}, c.measure, c.value, c.note)
-        for c in table.cells
-        if c.dims.get("pathway") in ("total", total)
-    ]
-    return replace(table, cells=cells)
-
-
-def _sub(title: str, table: ReportTable) -> str:
-    return f"<h3 class='sub'>{html.escape(title)}</h3>" + _tables(table)
-
-
-def _tables(table: ReportTable) -> str:
-    fragment = render.as_html_fragment(table)
-    for code, head in MEASURE_HEADS.items():
-        fragment = fragment.replace(f"<th>{code}</th>", f"<th>{html.escape(head)}</th>")
-    return f"<div class='tables'>{fragment}</div>"
-
-
-def _figure(chart: str, caption: str, *, markers: bool = True) -> str:
-    if not chart.lstrip().startswith("<svg"):
-        return chart  # a chart that cannot be drawn says why instead
-    note = f" {html.escape(charts.MARKER_NOTE)}" if markers else ""
-    return f"<figure>{chart}<figcaption>{html.escape(caption)}{note}</figcaption></figure>"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,8 +40,10 @@ from aiokafka import AIOKafkaProducer
 from events.topics import INBOUND_REFERRALS
 from services.platform.auth import Role
 from services.platform.settings import Settings, with_database
+from services.simulation.errors import SimulationError
+from services.simulation.inbound import InboundResolver
+from services.simulation.partner_tokens import simulation_tokens
 from services.simulation.plan import Action, Plan, build_plan
-from services.tokens import create_token, register_token
 
 Progress = Callable[[int, int], None]
 CASE_EVENTS = frozenset({"assessment", "care_plan", "status", "withdrawal"})
@@ -50,10 +51,6 @@ REFERRAL_EVENT_KINDS = CASE_EVENTS | {"referral"}
 _EXPECTED_STATUS = {kind: 202 for kind in CASE_EVENTS}
 _RETRIES = 4
 _OPERATOR = "simulation"
-
-
-class SimulationError(RuntimeError):
-    """An action intake refused or never recorded; the message names the action (no identities)."""
 
 
 @dataclass(frozen=True)
@@ -79,90 +76,6 @@ class SimulationSummary:
     timers follow the wall clock)."""
 
 
-# --- tokens ---------------------------------------------------------------------------------
-
-
-async def simulation_tokens(
-    settings: Settings, needed: set[tuple[str, str]], token_file: Path | None = None
-) -> dict[tuple[str, str], str]:
-    """A bearer token per (role, agency); kept in ``token_file`` (mode 600) when one is given."""
-    kept = _load_tokens(token_file)
-    tokens: dict[tuple[str, str], str] = {}
-    for role, agency in sorted(needed):
-        name = f"{role}/{agency}"
-        if name in kept:
-            await register_token(settings, kept[name], Role(role), agency)
-        else:
-            kept[name] = await create_token(settings, Role(role), agency)
-        tokens[(role, agency)] = kept[name]
-    if token_file is not None:
-        _save_tokens(token_file, kept)
-    return tokens
-
-
-def _load_tokens(token_file: Path | None) -> dict[str, str]:
-    if token_file is None or not token_file.exists():
-        return {}
-    kept: dict[str, str] = json.loads(token_file.read_text())
-    return kept
-
-
-def _save_tokens(token_file: Path, kept: dict[str, str]) -> None:
-    token_file.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as out:
-        json.dump(kept, out, indent=2, sort_keys=True)
-
-
-# --- inbound submissions --------------------------------------------------------------------
-
-
-class _InboundResolver:
-    """Finds the referral id intake gave each published submission (polls intake's database)."""
-
-    def __init__(self, pool: asyncpg.Pool, timeout_s: float) -> None:
-        self._pool = pool
-        self._timeout_s = timeout_s
-        self._pending: dict[tuple[str, str], tuple[asyncio.Future[dict[str, Any]], float]] = {}
-
-    def expect(self, agency: str, submission_id: str) -> asyncio.Future[dict[str, Any]]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[(f"inbound:{agency}", submission_id)] = (future, time.monotonic())
-        return future
-
-    async def run(self) -> None:
-        while True:
-            if self._pending:
-                await self._poll()
-            await asyncio.sleep(0.05)
-
-    async def _poll(self) -> None:
-        callers = sorted({caller for caller, _ in self._pending})
-        keys = [key for _, key in self._pending]
-        async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT caller, key, response FROM idempotency_keys"
-                " WHERE caller = ANY($1::text[]) AND key = ANY($2::text[])",
-                callers,
-                keys,
-            )
-        for row in rows:
-            entry = self._pending.pop((row["caller"], row["key"]), None)
-            if entry is not None and not entry[0].done():
-                response = row["response"]
-                entry[0].set_result(json.loads(response) if isinstance(response, str) else response)
-        now = time.monotonic()
-        for pending_key, (future, since) in list(self._pending.items()):
-            if now - since > self._timeout_s and not future.done():
-                del self._pending[pending_key]
-                future.set_exception(
-                    SimulationError(
-                        f"intake did not record inbound submission {pending_key[1]} within"
-                        f" {self._timeout_s:.0f} s (rejected? see lead.inbound.rejected)"
-                    )
-                )
-
-
 # --- the feed -------------------------------------------------------------------------------
 
 
@@ -172,7 +85,7 @@ class _Feed:
     client: httpx.AsyncClient
     tokens: dict[tuple[str, str], str]
     producer: AIOKafkaProducer | None
-    resolver: _InboundResolver | None
+    resolver: InboundResolver | None
     progress: Progress | None
     slots: asyncio.Semaphore
     ids: dict[str, str] = field(default_factory=dict)
@@ -346,7 +259,7 @@ class _Wire:
         limits = httpx.Limits(
             max_connections=self.concurrency, max_keepalive_connections=self.concurrency
         )
-        resolver = _InboundResolver(pool, self.inbound_timeout_s)
+        resolver = InboundResolver(pool, self.inbound_timeout_s)
         try:
             async with httpx.AsyncClient(
                 base_url=self.intake_url, timeout=30, limits=limits

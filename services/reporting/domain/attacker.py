@@ -11,8 +11,8 @@ How, cheaply enough for a whole page (a :class:`Reading` of one withheld set):
 1. a relation with a single unknown gives it away: unknowns are determined one by one, and a
    protected one so determined is recovered;
 2. the other unknowns fall into independent groups (relations tie unknowns of one group only);
-   each group is attacked on its own, first by interval narrowing (and, for a small group,
-   exact elimination; ``bounds``), then, if that recovers nothing, by linear programming
+   each group is attacked on its own, first by interval narrowing (and, when small, exact
+   elimination; ``bounds``), then, if that recovers nothing, by linear programming
    (maximise and minimise each protected count: the attacker of the tests). A group's answer
    depends only on which counts it holds, so it is kept and reused.
 Showing one more count changes a reading only around it (:meth:`Attacker.show`).
