@@ -21,7 +21,7 @@ lint: $(STAMP)  ## ruff: lint and format check
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)  ## mypy --strict over the code and the tests
-	$(BIN)/mypy events services tests benchmarks
+	$(BIN)/mypy events services tests benchmarks tools
 
 unit: $(STAMP)  ## fast tests of pure rules, no I/O
 	$(BIN)/pytest tests/unit

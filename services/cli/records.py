@@ -4,6 +4,7 @@ projection and the documents the system writes."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -74,12 +75,25 @@ def reporting_rebuild() -> None:
 
 def export(
     to: Annotated[Path, typer.Option("--to", help="directory for the Parquet files")],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="the facts as of the end of this day"),
+    ] = None,
+    as_of_position: Annotated[
+        int | None,
+        typer.Option("--as-of-position", min=0, help="the facts after this many events"),
+    ] = None,
 ) -> None:
     """Write the de-identified warehouse fact tables as Parquet (incremental, idempotent)."""
+    from services.reporting.domain.as_of import AsOf
     from services.reporting.export import export_parquet
 
     dsn = get_settings().database_url_for("reporting")
-    summary = asyncio.run(export_parquet(dsn, to))
+    try:
+        wanted = AsOf(day=as_of.date() if as_of else None, position=as_of_position)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    summary = asyncio.run(export_parquet(dsn, to, as_of=wanted))
     for table in summary.tables:
         state = "written" if table.written else "unchanged"
         console.print(f"{table.file}: {table.rows} rows, position {table.max_position} ({state})")

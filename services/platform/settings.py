@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     notice_ack_days: int = Field(default=3, ge=0)
     # Replaying or simulating history: timers follow event time only, never the wall clock.
     abeyance_event_time_only: bool = False
+    # Reporting on event time: a fact counts as known from when it occurred (a history that was
+    # never recorded live); otherwise from when it was recorded (and occurred).
+    reporting_event_time_only: bool = False
     kafka_enable_idempotence: bool = False
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000

@@ -18,11 +18,11 @@ def migrations() -> list[Migration]:
     return migrations_in("services.reporting", "reporting")
 
 
-def spec(_settings: Settings) -> ServiceSpec:
+def spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
         name="reporting",
         migrations=migrations,
-        consumers=(ReportingProjection(),),
+        consumers=(ReportingProjection(event_time=settings.reporting_event_time_only),),
         publishes=(REPORTING_FACTS,),
     )
 

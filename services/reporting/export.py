@@ -1,10 +1,11 @@
 """The warehouse feed as Parquet files: one per fact table, rewritten only when it changed.
 
 Idempotent: rows are sorted by their key and written with fixed options, so the same state
-gives byte-identical files. Incremental: ``_manifest.json`` records each table's content hash
-(rows and schema, independent of the Parquet writer) and maximum position; a table whose hash
-is unchanged and whose file is still there is not rewritten. All tables are read in one
-snapshot, so the files are consistent with each other.
+gives byte-identical files. An export can be as of a day or a position (``_manifest.json``
+says which): the facts as they stood then. Incremental: ``_manifest.json`` records each
+table's content hash (rows and schema, independent of the Parquet writer) and maximum
+position; a table whose hash is unchanged and whose file is still there is not rewritten. All
+tables are read in one snapshot, so the files are consistent with each other.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -23,7 +24,8 @@ import asyncpg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from services.reporting.facts import FACT_TABLES, FactTable, fact_rows, program_today
+from services.reporting.domain.as_of import AsOf
+from services.reporting.facts import FACT_TABLES, FactTable, fact_rows
 
 MANIFEST: Final = "_manifest.json"
 MANIFEST_VERSION: Final = 1
@@ -43,6 +45,7 @@ class TableExport:
 class ExportSummary:
     directory: Path
     tables: tuple[TableExport, ...]
+    as_of: AsOf = field(default_factory=AsOf)
 
     @property
     def written(self) -> tuple[str, ...]:
@@ -58,23 +61,29 @@ class ExportSummary:
         return max((t.max_position for t in self.tables), default=0)
 
 
-async def export_parquet(dsn: str, directory: Path, *, as_of: date | None = None) -> ExportSummary:
+async def export_parquet(
+    dsn: str, directory: Path, *, as_of: AsOf | None = None, today: date | None = None
+) -> ExportSummary:
     """Write ``<table>.parquet`` for every fact table whose content changed since the last export.
 
-    ``as_of`` (default: today in the program's time zone) decides which evaluation windows are
-    ``observed``.
+    The facts are those of ``as_of`` (default: everything applied); evaluation windows are
+    ``observed`` up to the as-of day, else ``today`` (default: today in the program's time zone).
     """
-    as_of = as_of or program_today()
+    as_of = as_of or AsOf()
     conn = await asyncpg.connect(dsn)
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            contents = {name: await fact_rows(conn, name, as_of=as_of) for name in FACT_TABLES}
+            contents = {
+                name: await fact_rows(conn, name, as_of=as_of, today=today) for name in FACT_TABLES
+            }
     finally:
         await conn.close()
-    return await asyncio.to_thread(write_export, directory, contents)
+    return await asyncio.to_thread(write_export, directory, contents, as_of)
 
 
-def write_export(directory: Path, contents: dict[str, list[dict[str, Any]]]) -> ExportSummary:
+def write_export(
+    directory: Path, contents: dict[str, list[dict[str, Any]]], as_of: AsOf | None = None
+) -> ExportSummary:
     """Write the files whose content differs from the manifest's, then the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
     previous = _read_manifest(directory)
@@ -82,8 +91,8 @@ def write_export(directory: Path, contents: dict[str, list[dict[str, Any]]]) -> 
         _export_table(directory, FACT_TABLES[name], rows, previous.get(name))
         for name, rows in contents.items()
     )
-    _write_if_changed(directory / MANIFEST, _manifest(exports))
-    return ExportSummary(directory, exports)
+    _write_if_changed(directory / MANIFEST, _manifest(exports, as_of or AsOf()))
+    return ExportSummary(directory, exports, as_of or AsOf())
 
 
 def _export_table(
@@ -130,7 +139,7 @@ def _content_hash(table: FactTable, rows: list[dict[str, Any]]) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def _manifest(exports: tuple[TableExport, ...]) -> bytes:
+def _manifest(exports: tuple[TableExport, ...], as_of: AsOf) -> bytes:
     tables = {
         t.table: {
             "file": t.file,
@@ -140,7 +149,8 @@ def _manifest(exports: tuple[TableExport, ...]) -> bytes:
         }
         for t in exports
     }
-    document = {"version": MANIFEST_VERSION, "tables": tables}
+    stated = {"date": as_of.day.isoformat() if as_of.day else None, "position": as_of.position}
+    document = {"version": MANIFEST_VERSION, "as_of": stated, "tables": tables}
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
 

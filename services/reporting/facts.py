@@ -4,7 +4,8 @@ A fact row carries no names, dates of birth or case references: only pseudonymou
 dates and counts. Each row carries the projection ``position`` of the latest write it reflects
 (across every reporting table it is read from), so ``position > p`` selects exactly the rows
 that changed after position ``p``: the topic publishes those, the Parquet export records the
-maximum per table.
+maximum per table. The export can also read the facts as of a day or a position (the rows as
+they stood then); the topic always carries the current rows.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from services.platform.db import Connection
 from services.platform.kafka import OutgoingMessage
 from services.platform.outbox import enqueue
 from services.reporting.calendar import PROGRAM_ZONE
+from services.reporting.domain.as_of import AsOf
+from services.reporting.tables.known import IN_CUT, IN_PERIOD, VERSION_IN_CUT, referrals_as_of
 from services.reporting.tables.naloxone import LA_50K_SINCE
 
-Param = Literal["after_position", "as_of", "zone", "la_50k_since"]
-"""A value a fact query may take; each query lists the ones it uses, in ``$n`` order."""
+Param = Literal["after_position", "observed_through", "zone", "la_50k_since"]
+"""A value a fact query may take after the first four (the period and the cut of
+``tables/known.py``); each query lists the ones it uses, in ``$n`` order from ``$5``."""
 
 HEADER_FACT_TABLE: Final = "fact_table"
 HEADER_POSITION: Final = "position"
@@ -70,6 +74,14 @@ _ETHNICITY = Column("ethnicity", pa.string(), "ethnicity category code ('unknown
 _CHANNEL = Column("channel", pa.string(), "naloxone distribution channel code")
 _LA_50K = Column("la_50k", pa.bool_(), f"within the LA 50K initiative (since {LA_50K_SINCE})")
 
+_CHANGED_REFERRALS = """
+SELECT referral_id FROM referral_statuses WHERE from_position > $5
+ UNION SELECT referral_id FROM referrals WHERE position > $5
+ UNION SELECT r.referral_id FROM demographic_reports d JOIN referrals r USING (participant_id)
+        WHERE d.position > $5
+"""
+"""Referrals whose fact row changed after position ``$5``: status, referral or demographics."""
+
 REFERRAL = FactTable(
     name="referral",
     doc="One row per referral (a re-referral is a referral of its own).",
@@ -88,13 +100,15 @@ REFERRAL = FactTable(
         Column("withdrew", pa.bool_(), "the participant withdrew"),
         _POSITION,
     ),
-    sql="""
-SELECT referral_id::text AS referral_id, participant_id::text AS participant_id, site, pathway,
-       status, referred_on, is_re_referral, gender, ethnicity, age_at_referral,
-       withdrew_at IS NOT NULL AS withdrew, position
-  FROM referrals
- WHERE position > $1
- ORDER BY referrals.referral_id
+    sql=f"""{referrals_as_of(changed=_CHANGED_REFERRALS)}
+SELECT k.referral_id::text AS referral_id, k.participant_id::text AS participant_id, k.site,
+       k.pathway, k.status, k.referred_on, r.is_re_referral, k.gender, k.ethnicity,
+       r.age_at_referral, k.withdrew_at IS NOT NULL AS withdrew,
+       greatest(k.status_position, r.position, (
+           SELECT max(d.position) FROM demographic_reports d
+            WHERE d.participant_id = k.participant_id AND {IN_CUT.format(t="d")})) AS position
+  FROM known k JOIN referrals r USING (referral_id)
+ ORDER BY k.referral_id
 """,
     params=("after_position",),
 )
@@ -122,17 +136,20 @@ ABEYANCE_DECISION = FactTable(
         ),
         _POSITION,
     ),
-    sql="""
-SELECT a.referral_id::text AS referral_id, r.site, a.prosecuting_agency, a.state, a.rescinded,
-       (a.started_at AT TIME ZONE $2)::date AS started_on,
-       (a.deadline_at AT TIME ZONE $2)::date AS deadline_on,
-       (a.declined_at AT TIME ZONE $2)::date AS declined_on,
-       (extract(epoch FROM a.declined_at - r.referred_at) / 86400)::float8 AS days_to_decline,
-       greatest(a.position, r.position) AS position
+    sql=f"""
+SELECT a.referral_id::text AS referral_id, r.site, a.prosecuting_agency, st.state, st.rescinded,
+       (a.started_at AT TIME ZONE $6)::date AS started_on,
+       (a.deadline_at AT TIME ZONE $6)::date AS deadline_on,
+       (st.declined_at AT TIME ZONE $6)::date AS declined_on,
+       (extract(epoch FROM st.declined_at - r.referred_at) / 86400)::float8 AS days_to_decline,
+       greatest(st.from_position, a.position, r.position) AS position
   FROM abeyances a
-  LEFT JOIN referrals r USING (referral_id)
- WHERE a.referral_id IN (SELECT referral_id FROM abeyances WHERE position > $1
-                         UNION SELECT referral_id FROM referrals WHERE position > $1)
+  JOIN abeyance_states st ON st.referral_id = a.referral_id AND {VERSION_IN_CUT.format(t="st")}
+  LEFT JOIN referrals r ON r.referral_id = a.referral_id AND {IN_CUT.format(t="r")}
+ WHERE {IN_CUT.format(t="a")} AND {IN_PERIOD.format(c="r.referred_on")}
+   AND a.referral_id IN (SELECT referral_id FROM abeyance_states WHERE from_position > $5
+                         UNION SELECT referral_id FROM abeyances WHERE position > $5
+                         UNION SELECT referral_id FROM referrals WHERE position > $5)
  ORDER BY a.referral_id
 """,
     params=("after_position", "zone"),
@@ -151,12 +168,12 @@ NALOXONE_DISTRIBUTION = FactTable(
         _LA_50K,
         _POSITION,
     ),
-    sql="""
+    sql=f"""
 SELECT distribution_id::text AS distribution_id, channel, kits, doses, distributed_on,
-       distributed_on >= $2 AS la_50k, position
-  FROM naloxone_distributions
- WHERE position > $1
- ORDER BY naloxone_distributions.distribution_id
+       distributed_on >= $6 AS la_50k, position
+  FROM naloxone_distributions n
+ WHERE position > $5 AND {IN_CUT.format(t="n")} AND {IN_PERIOD.format(c="distributed_on")}
+ ORDER BY n.distribution_id
 """,
     params=("after_position", "la_50k_since"),
 )
@@ -173,12 +190,12 @@ NALOXONE_USE = FactTable(
         _LA_50K,
         _POSITION,
     ),
-    sql="""
-SELECT report_id::text AS report_id, channel, uses, reported_on, reported_on >= $2 AS la_50k,
+    sql=f"""
+SELECT report_id::text AS report_id, channel, uses, reported_on, reported_on >= $6 AS la_50k,
        position
-  FROM naloxone_uses
- WHERE position > $1
- ORDER BY naloxone_uses.report_id
+  FROM naloxone_uses n
+ WHERE position > $5 AND {IN_CUT.format(t="n")} AND {IN_PERIOD.format(c="reported_on")}
+ ORDER BY n.report_id
 """,
     params=("after_position", "la_50k_since"),
 )
@@ -209,19 +226,20 @@ EVALUATION_SUBJECT_WINDOW = FactTable(
         Column("prior_arrests_12mo", pa.int32(), "arrests in the 12 months before the index date"),
         _POSITION,
     ),
-    sql="""
+    sql=f"""
 WITH changed AS (
-    SELECT subject_id FROM cohort_members WHERE position > $1
-    UNION SELECT subject_id FROM justice_contacts WHERE position > $1
-    UNION SELECT subject_id FROM probation_spells WHERE position > $1
+    SELECT subject_id FROM cohort_members WHERE position > $5
+    UNION SELECT subject_id FROM justice_contacts WHERE position > $5
+    UNION SELECT subject_id FROM probation_spells WHERE position > $5
 ), windows AS (
     SELECT m.*, w.months, (m.index_date + make_interval(months => w.months))::date AS window_end
       FROM cohort_members m
       JOIN changed USING (subject_id)
      CROSS JOIN (VALUES (6), (12)) AS w (months)
+     WHERE {IN_CUT.format(t="m")} AND {IN_PERIOD.format(c="m.index_date")}
 )
 SELECT w.subject_id::text AS subject_id, w.cohort, w.site, w.index_date, w.months AS "window",
-       w.window_end, w.window_end <= $2 AS observed,
+       w.window_end, w.window_end <= $6 AS observed,
        c.misdemeanor_arrest, c.felony_arrest, c.felony_case_filed, p.probation,
        w.age, w.gender, w.ethnicity, w.prior_arrests_12mo,
        greatest(w.position, c.position, p.position) AS position
@@ -236,19 +254,19 @@ SELECT w.subject_id::text AS subject_id, w.cohort, w.site, w.index_date, w.month
              max(position) AS position
         FROM (SELECT kind, position,
                      occurred_on > w.index_date AND occurred_on <= w.window_end AS in_window
-                FROM justice_contacts
-               WHERE subject_id = w.subject_id) AS contacts
+                FROM justice_contacts c
+               WHERE subject_id = w.subject_id AND {IN_CUT.format(t="c")}) AS contacts
   ) c
   CROSS JOIN LATERAL (
       SELECT (count(*) FILTER (WHERE start_on <= w.window_end AND end_on > w.index_date) > 0)::int
                  AS probation,
              max(position) AS position
-        FROM probation_spells
-       WHERE subject_id = w.subject_id
+        FROM probation_spells s
+       WHERE subject_id = w.subject_id AND {IN_CUT.format(t="s")}
   ) p
  ORDER BY w.subject_id, w.months
 """,
-    params=("after_position", "as_of"),
+    params=("after_position", "observed_through"),
 )
 
 FACT_TABLES: Final[Mapping[str, FactTable]] = {
@@ -269,21 +287,30 @@ def program_today() -> date:
 
 
 async def fact_rows(
-    conn: Connection, table: str, *, after_position: int = 0, as_of: date | None = None
+    conn: Connection,
+    table: str,
+    *,
+    after_position: int = 0,
+    as_of: AsOf | None = None,
+    today: date | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of one fact table written after ``after_position``, ordered by their key.
+    """The rows of one fact table written after ``after_position``, ordered by their key, as
+    of ``as_of`` (default: everything applied).
 
-    ``as_of`` (default: today in the program's time zone) decides which evaluation windows are
-    ``observed``.
+    Evaluation windows are ``observed`` up to the as-of day, else ``today`` (default: today in
+    the program's time zone).
     """
     fact = FACT_TABLES[table]
+    as_of = as_of or AsOf()
+    cut = as_of.cut
     values: dict[Param, object] = {
         "after_position": after_position,
-        "as_of": as_of or program_today(),
+        "observed_through": as_of.observed_through(today or program_today()),
         "zone": PROGRAM_ZONE.key,
         "la_50k_since": LA_50K_SINCE,
     }
-    records = await conn.fetch(fact.sql, *(values[p] for p in fact.params))
+    first = (None, None, cut.until, cut.position)
+    records = await conn.fetch(fact.sql, *first, *(values[p] for p in fact.params))
     return [dict(record.items()) for record in records]
 
 
@@ -303,7 +330,7 @@ def fact_message(table: FactTable, row: Mapping[str, Any]) -> OutgoingMessage:
 
 
 async def publish_changed_facts(
-    conn: Connection, after_position: int, *, as_of: date | None = None
+    conn: Connection, after_position: int, *, today: date | None = None
 ) -> int:
     """Enqueue every fact row written after ``after_position``, in the caller's transaction.
 
@@ -311,7 +338,7 @@ async def publish_changed_facts(
     """
     highest = after_position
     for table in FACT_TABLES.values():
-        rows = await fact_rows(conn, table.name, after_position=after_position, as_of=as_of)
+        rows = await fact_rows(conn, table.name, after_position=after_position, today=today)
         await enqueue(conn, [fact_message(table, row) for row in rows])
         highest = max([highest, *(row["position"] for row in rows)])
     return highest

@@ -1,6 +1,7 @@
 """``lead reporting rebuild``: drop the reporting projection and rebuild it from the log.
 
-The projection's tables are emptied in one transaction, then every topic is read again from the
+The projection's tables are emptied in one transaction (the registry of event positions is
+kept, so every event gets its position back), then every topic is read again from the
 earliest offset (a consumer of its own, no group) and applied through the same projection runner
 as live operation, claiming events under the live consumer's name. A live reporting service may
 keep running: whichever of the two applies an event first claims it, the other skips it.
@@ -28,14 +29,18 @@ log = get_logger(__name__)
 CONSUMER = "lead-reporting-reports"
 TABLES = (
     "referrals",
-    "participant_demographics",
+    "referral_statuses",
+    "demographic_reports",
     "naloxone_distributions",
     "naloxone_uses",
     "abeyances",
+    "abeyance_states",
     "cohort_members",
     "justice_contacts",
     "probation_spells",
 )
+"""The projection's tables. ``event_positions`` is not one of them: a rebuilt projection gives
+every event the position it had, so reports as of a position read the same after a rebuild."""
 Progress = Callable[[int, int], None]
 """Called with (messages read, messages known to exist so far)."""
 
@@ -60,7 +65,8 @@ async def drop_projection(pool: Pool) -> None:
 
 async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = None) -> Rebuilt:
     await drop_projection(pool)
-    runner = ProjectionRunner(pool, ReportingProjection(), CONSUMER)
+    projection = ReportingProjection(event_time=settings.reporting_event_time_only)
+    runner = ProjectionRunner(pool, projection, CONSUMER)
     consumer = AIOKafkaConsumer(
         **kafka_client_options(settings),
         enable_auto_commit=False,

@@ -4,29 +4,55 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.reporting.domain import Cell, to_csv
+from services.reporting.domain.as_of import AsOf
 from services.reporting.tables import Period, ReportTable
 
 
 @dataclass(frozen=True)
-class AsOf:
-    """How current a report is: the projection position it reflects, and when it was made."""
+class Stamp:
+    """What a report states about how current it is: the position it reflects (the requested
+    one, or every event applied), when it was made, and the day it is as of, if any."""
 
     position: int
     generated_at: datetime
+    as_of: AsOf = field(default_factory=AsOf)
+    event_time: bool = False
+    """Whether days are read on event time (a replayed history) rather than recorded time."""
+
+    def to_json(self) -> dict[str, Any]:
+        day = self.as_of.day
+        return {
+            "position": self.position,
+            "generated_at": self.generated_at.isoformat(),
+            "date": day.isoformat() if day else None,
+            "until": self.as_of.cut.until.isoformat() if day else None,
+            "time": "occurred" if self.event_time else "recorded",
+        }
+
+    def in_words(self) -> str:
+        """``as of 2022-06-30 (end of day, Los Angeles; recorded time) · position 812``."""
+        day = self.as_of.day
+        when = ""
+        if day is not None:
+            time = "event time" if self.event_time else "recorded time"
+            when = f"as of {day.isoformat()} (end of day, Los Angeles; {time}) · "
+        elif self.as_of.position is not None:
+            when = "as of "
+        return f"{when}position {self.position:,}"
 
 
-def as_json(table: ReportTable, audience: str, period: Period, as_of: AsOf) -> dict[str, Any]:
+def as_json(table: ReportTable, audience: str, period: Period, stamp: Stamp) -> dict[str, Any]:
     body: dict[str, Any] = {
         "report": table.name,
         "audience": audience,
         "from": period.start.isoformat() if period.start else None,
         "to": period.end.isoformat() if period.end else None,
-        "as_of": {"position": as_of.position, "generated_at": as_of.generated_at.isoformat()},
+        "as_of": stamp.to_json(),
         "cells": [cell.to_json() for cell in table.cells],
     }
     if table.note:
@@ -55,6 +81,7 @@ LAYOUTS = {
     "naloxone": Layout(columns="channel"),
     "outcomes": Layout(columns="measure"),
     "abeyance": Layout(columns="measure"),
+    "referrals-by-month": Layout(columns="status", section="site"),
 }
 
 
@@ -171,11 +198,11 @@ def as_html_page(title: str, body: str) -> str:
     )
 
 
-def report_html(table: ReportTable, audience: str, period: Period, as_of: AsOf) -> str:
+def report_html(table: ReportTable, audience: str, period: Period, stamp: Stamp) -> str:
     meta = (
         f"<p class='meta'>audience: {html.escape(audience)} · period: "
-        f"{period.start or 'start'} to {period.end or 'now'} · position {as_of.position} · "
-        f"generated {as_of.generated_at:%Y-%m-%d %H:%M} UTC</p>"
+        f"{period.start or 'start'} to {period.end or 'now'} · {html.escape(stamp.in_words())} · "
+        f"generated {stamp.generated_at:%Y-%m-%d %H:%M} UTC</p>"
     )
     note = f"<p class='note'>{html.escape(table.note)}</p>" if table.note else ""
     body = f"<h1>{html.escape(_label(table.name))}</h1>{meta}{note}{as_html_fragment(table)}"

@@ -4,7 +4,8 @@
 ``feed.run_simulation`` sends them to a running stack; ``published`` holds the numbers targeted.
 """
 
-from services.simulation.feed import SimulationError, SimulationSummary, run_simulation
+from services.simulation.errors import SimulationError
+from services.simulation.feed import SimulationSummary, run_simulation
 from services.simulation.plan import Action, Plan, build_plan
 
 __all__ = [

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -42,8 +41,10 @@ from events.topics import INBOUND_REFERRALS
 from services.platform.auth import Role
 from services.platform.kafka import kafka_client_options
 from services.platform.settings import Settings, with_database
+from services.simulation.errors import SimulationError
+from services.simulation.inbound import InboundResolver
+from services.simulation.partner_tokens import simulation_tokens
 from services.simulation.plan import Action, Plan, build_plan
-from services.tokens import create_token, register_token
 
 Progress = Callable[[int, int], None]
 CASE_EVENTS = frozenset({"assessment", "care_plan", "status", "withdrawal"})
@@ -51,10 +52,6 @@ REFERRAL_EVENT_KINDS = CASE_EVENTS | {"referral"}
 _EXPECTED_STATUS = {kind: 202 for kind in CASE_EVENTS}
 _RETRIES = 4
 _OPERATOR = "simulation"
-
-
-class SimulationError(RuntimeError):
-    """An action intake refused or never recorded; the message names the action (no identities)."""
 
 
 @dataclass(frozen=True)
@@ -80,90 +77,6 @@ class SimulationSummary:
     timers follow the wall clock)."""
 
 
-# --- tokens ---------------------------------------------------------------------------------
-
-
-async def simulation_tokens(
-    settings: Settings, needed: set[tuple[str, str]], token_file: Path | None = None
-) -> dict[tuple[str, str], str]:
-    """A bearer token per (role, agency); kept in ``token_file`` (mode 600) when one is given."""
-    kept = _load_tokens(token_file)
-    tokens: dict[tuple[str, str], str] = {}
-    for role, agency in sorted(needed):
-        name = f"{role}/{agency}"
-        if name in kept:
-            await register_token(settings, kept[name], Role(role), agency)
-        else:
-            kept[name] = await create_token(settings, Role(role), agency)
-        tokens[(role, agency)] = kept[name]
-    if token_file is not None:
-        _save_tokens(token_file, kept)
-    return tokens
-
-
-def _load_tokens(token_file: Path | None) -> dict[str, str]:
-    if token_file is None or not token_file.exists():
-        return {}
-    kept: dict[str, str] = json.loads(token_file.read_text())
-    return kept
-
-
-def _save_tokens(token_file: Path, kept: dict[str, str]) -> None:
-    token_file.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as out:
-        json.dump(kept, out, indent=2, sort_keys=True)
-
-
-# --- inbound submissions --------------------------------------------------------------------
-
-
-class _InboundResolver:
-    """Finds the referral id intake gave each published submission (polls intake's database)."""
-
-    def __init__(self, pool: asyncpg.Pool, timeout_s: float) -> None:
-        self._pool = pool
-        self._timeout_s = timeout_s
-        self._pending: dict[tuple[str, str], tuple[asyncio.Future[dict[str, Any]], float]] = {}
-
-    def expect(self, agency: str, submission_id: str) -> asyncio.Future[dict[str, Any]]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[(f"inbound:{agency}", submission_id)] = (future, time.monotonic())
-        return future
-
-    async def run(self) -> None:
-        while True:
-            if self._pending:
-                await self._poll()
-            await asyncio.sleep(0.05)
-
-    async def _poll(self) -> None:
-        callers = sorted({caller for caller, _ in self._pending})
-        keys = [key for _, key in self._pending]
-        async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT caller, key, response FROM idempotency_keys"
-                " WHERE caller = ANY($1::text[]) AND key = ANY($2::text[])",
-                callers,
-                keys,
-            )
-        for row in rows:
-            entry = self._pending.pop((row["caller"], row["key"]), None)
-            if entry is not None and not entry[0].done():
-                response = row["response"]
-                entry[0].set_result(json.loads(response) if isinstance(response, str) else response)
-        now = time.monotonic()
-        for pending_key, (future, since) in list(self._pending.items()):
-            if now - since > self._timeout_s and not future.done():
-                del self._pending[pending_key]
-                future.set_exception(
-                    SimulationError(
-                        f"intake did not record inbound submission {pending_key[1]} within"
-                        f" {self._timeout_s:.0f} s (rejected? see lead.inbound.rejected)"
-                    )
-                )
-
-
 # --- the feed -------------------------------------------------------------------------------
 
 
@@ -173,7 +86,7 @@ class _Feed:
     client: httpx.AsyncClient
     tokens: dict[tuple[str, str], str]
     producer: AIOKafkaProducer | None
-    resolver: _InboundResolver | None
+    resolver: InboundResolver | None
     progress: Progress | None
     slots: asyncio.Semaphore
     ids: dict[str, str] = field(default_factory=dict)
@@ -299,63 +212,104 @@ async def run_simulation(
     started = time.monotonic()
     plan = build_plan(seed, scale, today=today or date.today())
     settings = Settings(database_url=database_url, kafka_bootstrap=kafka_bootstrap)
-    needed = {(a.role, a.agency) for a in plan.actions if a.channel == "http"}
-    if abeyance_url is not None:
-        needed.add((Role.admin.value, _OPERATOR))
-    tokens = await simulation_tokens(settings, needed, token_file)
-    inbound = any(a.channel == "inbound" for a in plan.actions)
+    tokens = await simulation_tokens(settings, _callers(plan, abeyance_url), token_file)
     if progress is not None:
         progress(0, len(plan.actions))
     pool: asyncpg.Pool = await asyncpg.create_pool(
         with_database(database_url, "lead_intake"), min_size=1, max_size=2
     )
-    producer: AIOKafkaProducer | None = None
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     try:
-        if inbound:
-            producer = AIOKafkaProducer(
-                **kafka_client_options(settings),
-                client_id="lead-simulation",
-                acks="all",
-                enable_idempotence=False,
-                linger_ms=5,
-            )
-            await producer.start()
-        resolver = _InboundResolver(pool, inbound_timeout_s)
-        async with httpx.AsyncClient(base_url=intake_url, timeout=30, limits=limits) as client:
-            feed = _Feed(
-                plan=plan,
-                client=client,
-                tokens=tokens,
-                producer=producer,
-                resolver=resolver,
-                progress=progress,
-                slots=asyncio.Semaphore(concurrency),
-            )
-            polling = asyncio.create_task(resolver.run())
-            try:
-                await feed.feed()
-            finally:
-                polling.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
+        wire = _Wire(intake_url, settings, concurrency, inbound_timeout_s)
+        re_referrals = await wire.send(plan, tokens, pool, progress)
         fired = None
         if abeyance_url is not None:
             await _until_published(pool, inbound_timeout_s)
             admin = tokens[(Role.admin.value, _OPERATOR)]
             fired = await _declare_history_complete(abeyance_url, admin, inbound_timeout_s)
     finally:
-        if producer is not None:
-            await producer.stop()
         await pool.close()
+    return _summary(plan, re_referrals, time.monotonic() - started, fired)
+
+
+def _callers(plan: Plan, abeyance_url: str | None) -> set[tuple[str, str]]:
+    """The (role, agency) of every HTTP caller, and the operator who tells abeyance."""
+    needed = {(a.role, a.agency) for a in plan.actions if a.channel == "http"}
+    if abeyance_url is not None:
+        needed.add((Role.admin.value, _OPERATOR))
+    return needed
+
+
+@dataclass(frozen=True)
+class _Wire:
+    """How the actions travel: intake's HTTP API and, for inbound partners, the topic."""
+
+    intake_url: str
+    settings: Settings
+    concurrency: int
+    inbound_timeout_s: float
+
+    async def send(
+        self,
+        plan: Plan,
+        tokens: dict[tuple[str, str], str],
+        pool: asyncpg.Pool,
+        progress: Progress | None,
+    ) -> int:
+        """Send every action of ``plan``; the re-referrals intake recognised."""
+        producer = await self._producer(plan)
+        limits = httpx.Limits(
+            max_connections=self.concurrency, max_keepalive_connections=self.concurrency
+        )
+        resolver = InboundResolver(pool, self.inbound_timeout_s)
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.intake_url, timeout=30, limits=limits
+            ) as client:
+                feed = _Feed(
+                    plan=plan,
+                    client=client,
+                    tokens=tokens,
+                    producer=producer,
+                    resolver=resolver,
+                    progress=progress,
+                    slots=asyncio.Semaphore(self.concurrency),
+                )
+                polling = asyncio.create_task(resolver.run())
+                try:
+                    await feed.feed()
+                finally:
+                    polling.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await polling
+        finally:
+            if producer is not None:
+                await producer.stop()
+        return feed.re_referrals
+
+    async def _producer(self, plan: Plan) -> AIOKafkaProducer | None:
+        """A started producer when some partner publishes on the inbound topic."""
+        if not any(a.channel == "inbound" for a in plan.actions):
+            return None
+        producer = AIOKafkaProducer(
+            **kafka_client_options(self.settings),
+            client_id="lead-simulation",
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=5,
+        )
+        await producer.start()
+        return producer
+
+
+def _summary(plan: Plan, re_referrals: int, seconds: float, fired: int | None) -> SimulationSummary:
     kinds = Counter(a.kind for a in plan.actions)
     return SimulationSummary(
-        seed=seed,
-        scale=scale,
+        seed=plan.seed,
+        scale=plan.scale,
         actions=len(plan.actions),
         referrals=kinds["referral"],
         inbound_referrals=sum(1 for a in plan.actions if a.channel == "inbound"),
-        re_referrals=feed.re_referrals,
+        re_referrals=re_referrals,
         expected_re_referrals=plan.expected_re_referrals,
         case_events=sum(kinds[k] for k in CASE_EVENTS),
         naloxone_distributions=kinds["naloxone_distribution"],
@@ -363,7 +317,7 @@ async def run_simulation(
         cohort_members=kinds["cohort_member"],
         justice_contacts=kinds["justice_contact"],
         probation_spells=kinds["probation_spell"],
-        seconds=time.monotonic() - started,
+        seconds=seconds,
         by_kind=dict(sorted(kinds.items())),
         timers_fired_at_end=fired,
     )

@@ -14,7 +14,8 @@ Inconsistencies of the page (and what the simulation does about each):
    Hollywood "Total N" is printed as 63 although its cells 1 + 62 + 5 add up to 68; its SLA/NLB
    "Active N" is 163 (42 + 121) instead of 153, making "Total Active N" 212 instead of 202. The
    later summary by pathway gives East LA 16 referrals (and 413 for all sites) instead of 11.
-   TARGET: the first table (408 referrals; 202 active, 206 inactive).
+   TARGET: the first table (408 referrals; 202 active, 206 inactive) as of the first snapshot,
+   the later summary as of the second (see 10.).
 2. Referrals by pathway. Totals per site are taken from the pathway table's cells, which agree
    with the site totals: pre-booking 1 / 131 / 0, social contact 62 / 198 / 11, community
    5 / 0 / 0 (Hollywood / SLA-NLB / East LA; totals 68 / 329 / 11; all sites 132 / 271 / 5).
@@ -49,10 +50,22 @@ Inconsistencies of the page (and what the simulation does about each):
    2020-01 .. 2021-06). No other channel reports uses ("-").
 9. Outcomes. The evaluation (CSULB, Malm et al. 2020) published adjusted odds ratios; its row
    "Probation months at 12 months" is modelled, as in ``reports.md``, as any probation in the
-   window. The page gives no subject counts: the simulation enrols 300 LEAD and 300 comparison
-   subjects at SLA/NLB with index dates in 2018-2019, and generates outcomes whose true odds
-   ratios equal the published AORs (6-month probation, which the page does not publish, is given
-   the 12-month ratio).
+   window. The page gives no subject counts. Each published 12-month interval is wider than the
+   6-month one although the 12-month outcomes include the 6-month ones: fewer subjects were
+   followed for 12 months. The simulation enrols 450 LEAD and 450 comparison subjects at
+   SLA/NLB, 330 of each with index dates from 2018-01 to 2019-06 (followed 12 months at the
+   data cutoff, 2020-06-30) and 120 from 2019-07 to 2019-12 (followed 6 months); its calibrated
+   cohort (``evaluation_cohort.csv``, ``tools/calibrate_evaluation.py``) gives every published
+   AOR and both CI bounds to two decimals when reporting fits its model to the events as of the
+   cutoff. Felony arrest at 6 months cannot be reached (see ``CLOSEST_REACHABLE``).
+10. Two site summaries. The page's later summary counts 413 referrals: East LA 16 instead of 11
+   (16 social contact), all sites 276 social contact instead of 271; the other sites unchanged.
+   Its Hollywood social-contact percentage (90%) is 62/68 = 91% half up. The simulation adds
+   five East LA social-contact referrals made from July to September 2022, after the first
+   snapshot (2022-06-30), and the second snapshot is 2022-09-30: as of each day reporting gives
+   that day's summary. The five are active and their demographics are not yet reported, so
+   every published demographic count is the same at both days (the page's demographics table
+   after the later summary still shows East LA's 11: its percentages, 36% / 64%, are of 11).
 """
 
 from __future__ import annotations
@@ -72,9 +85,15 @@ SITE_STARTS: Final[dict[str, date]] = {
     EAST_LA: date(2021, 5, 1),
 }
 REFERRALS_UNTIL: Final = date(2021, 12, 31)
-"""The last day of referrals the page counts (it reports LA 50K through 2021, East LA since May)."""
+"""The last day of referrals the first site summary counts (it reports LA 50K through 2021,
+East LA since May)."""
 SNAPSHOT: Final = date(2022, 6, 30)
-"""Nothing of the published history happens after this day (the LA 50K partners' 2022 kits)."""
+"""The first snapshot: the day every number of the page but the later site summary stands at
+(referrals through 2021 with their status as of June 2022, the LA 50K partners' 2022 kits)."""
+LATER_REFERRALS_FROM: Final = date(2022, 7, 1)
+LATER_SNAPSHOT: Final = date(2022, 9, 30)
+"""The second snapshot: the later "Summary of LEAD Referrals by Site" (413 referrals) counts the
+referrals made from ``LATER_REFERRALS_FROM`` to this day too (see 10.)."""
 
 STATUSES: Final = ("active", "inactive")
 PATHWAYS: Final = ("prebooking", "social_contact", "community")
@@ -225,6 +244,30 @@ class PublishedAor:
     ci_low: float
     ci_high: float
 
+    @property
+    def numbers(self) -> tuple[float, float, float]:
+        return self.aor, self.ci_low, self.ci_high
+
+
+@dataclass(frozen=True)
+class ClosestReachable:
+    """The numbers a cohort does reach for a published row that none reaches, and why."""
+
+    reached: PublishedAor
+    why: str
+
+    @property
+    def outcome(self) -> str:
+        return self.reached.outcome
+
+    @property
+    def window_months(self) -> int:
+        return self.reached.window_months
+
+    @property
+    def reachable(self) -> tuple[float, float, float]:
+        return self.reached.numbers
+
 
 PUBLISHED_AORS: Final = (
     PublishedAor("misdemeanor_arrest", 6, 0.52, 0.35, 0.78),
@@ -235,7 +278,36 @@ PUBLISHED_AORS: Final = (
     PublishedAor("felony_case_filed", 12, 0.21, 0.07, 0.59),
     PublishedAor("probation", 12, 0.24, 0.10, 0.60),
 )
+CLOSEST_REACHABLE: Final = (
+    ClosestReachable(
+        PublishedAor("felony_arrest", 6, 0.14, 0.07, 0.29),
+        "the published interval (0.07, 0.29) is centred on 0.142 (log scale); a Wald interval"
+        " around an AOR that rounds to 0.13 cannot have bounds that round to 0.07 and 0.29",
+    ),
+)
+"""Published rows no cohort can reproduce exactly, with the closest numbers that are reached."""
+
+# --- The later site summary (see 10.) ------------------------------------------------------------
+
+LATER_REFERRALS: Final[dict[str, dict[str, int]]] = {EAST_LA: {"social_contact": 5}}
+"""Referrals made after the first snapshot, by site and pathway: active, demographics not yet
+reported."""
+LATER_SUMMARY: Final[dict[str, dict[str, int]]] = {
+    SOUTH_LA: {"prebooking": 131, "social_contact": 198, "community": 0},
+    HOLLYWOOD: {"prebooking": 1, "social_contact": 62, "community": 5},
+    EAST_LA: {"prebooking": 0, "social_contact": 16, "community": 0},
+}
+"""The later "Summary of LEAD Referrals by Site" (all sites 413: 132 / 276 / 5)."""
+
 EVALUATION_SITE: Final = SOUTH_LA
-EVALUATION_SUBJECTS_PER_COHORT: Final = 300
+EVALUATION_SUBJECTS_PER_COHORT: Final = 450
+EVALUATION_FOLLOWED_12_PER_COHORT: Final = 330
+"""Subjects per cohort whose 12-month window had closed at the cutoff (the others entered
+later and were followed for 6 months only)."""
 EVALUATION_INDEX_FROM: Final = date(2018, 1, 1)
+EVALUATION_LATE_ENTRY_FROM: Final = date(2019, 7, 1)
+"""Index dates of the subjects followed 12 months run up to the day before, the others' from."""
 EVALUATION_INDEX_TO: Final = date(2019, 12, 31)
+EVALUATION_CUTOFF: Final = date(2020, 6, 30)
+"""The evaluation's data cutoff (CSULB, Malm et al. 2020): the published odds ratios are those
+of ``GET /reports/outcomes?to=2020-06-30``, the subjects indexed and observed up to then."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -30,7 +32,8 @@ def _report(stack: LocalStack, name: str, **params: str) -> httpx.Response:
 
 
 def _comparable(body: dict[str, Any]) -> dict[str, Any]:
-    return {**body, "as_of": {"position": body["as_of"]["position"]}}
+    """The report without the moment it was made."""
+    return {**body, "as_of": {k: v for k, v in body["as_of"].items() if k != "generated_at"}}
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +91,40 @@ def test_internal_reports_need_an_evaluator_or_admin(stack: LocalStack, populate
     assert httpx.get(url).status_code == 200  # public: no token needed
 
 
+def _as_of_reports(stack: LocalStack) -> dict[str, Any]:
+    """Every report now, as of today and as of half the events applied (internal audience)."""
+    half = _report(stack, "referrals-by-site").json()["as_of"]["position"] // 2
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date().isoformat()
+    out = {}
+    for name in REPORTS:
+        for label, params in (
+            ("now", {}),
+            ("today", {"as_of": today}),
+            ("half", {"as_of_position": str(half)}),
+        ):
+            body = _report(stack, name, audience="internal", **params).json()
+            out[f"{name} {label}"] = _comparable(body)
+    return out
+
+
+def test_as_of_is_stated_and_checked(stack: LocalStack, populated: int) -> None:
+    body = _report(stack, "referrals-by-site", as_of="2020-01-31").json()
+    assert body["as_of"]["date"] == "2020-01-31"
+    assert body["as_of"]["until"] == "2020-02-01T00:00:00-08:00"
+    assert {"position", "generated_at"} <= set(body["as_of"])
+    assert all(c["value"] == 0 for c in body["cells"] if c["measure"] == "n")  # before them all
+    at_one = _report(stack, "referrals-by-site", as_of_position="1").json()
+    assert at_one["as_of"]["position"] == 1
+    both = _report(stack, "referrals-by-site", as_of="2020-01-31", as_of_position="1")
+    assert both.status_code == 422
+    assert _report(stack, "referrals-by-site", as_of="2999-01-01").status_code == 422
+    assert _report(stack, "referrals-by-site", as_of_position="999999999").status_code == 422
+    page = httpx.get(f"{stack.url('reporting')}/report", params={"as_of": "2020-01-31"}, timeout=60)
+    assert page.status_code == 200 and "as of 2020-01-31" in page.text
+
+
 def test_rebuild_equals_the_live_projection(stack: LocalStack, populated: int) -> None:
-    live = {name: _comparable(_report(stack, name, audience="internal").json()) for name in REPORTS}
+    live = _as_of_reports(stack)
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "reporting", "rebuild"],
         env=stack.env,
@@ -99,10 +134,7 @@ def test_rebuild_equals_the_live_projection(stack: LocalStack, populated: int) -
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "rebuilt:" in result.stdout
-    rebuilt = {
-        name: _comparable(_report(stack, name, audience="internal").json()) for name in REPORTS
-    }
-    assert rebuilt == live
+    assert _as_of_reports(stack) == live
 
 
 def test_a_rewind_repairs_referrals_the_projection_missed(

@@ -21,10 +21,12 @@ from services.platform.db import Pool, create_pool, migrate
 from services.platform.runtime import platform_migrations
 from services.reporting.app import migrations
 from services.reporting.domain import SUPPRESSED, Cell
+from services.reporting.domain.as_of import AsOf
 from services.reporting.domain.evaluation import window_end
 from services.reporting.projection import apply_event
 from services.reporting.tables import Period, Scope, build
-from services.reporting.tables.outcomes import as_of_date
+from services.reporting.tables.outcomes import observed_through
+from tests.integration.reporting_support import known
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +46,7 @@ async def pool(database: str) -> AsyncIterator[Pool]:
 async def feed(pool: Pool, payloads: list[EventPayload]) -> None:
     async with pool.acquire() as conn, conn.transaction():
         for position, payload in enumerate(payloads, start=1):
-            await apply_event(conn, payload, position, str(uuid.UUID(int=position)))
+            await apply_event(conn, payload, known(position))
 
 
 def _uuid(rng: np.random.Generator) -> uuid.UUID:
@@ -203,10 +205,14 @@ async def test_small_cohorts_are_suppressed_for_the_public_only(pool: Pool) -> N
     assert internal[("felony_arrest", 6, "aor")].value is not None
 
 
-def test_as_of_is_today_or_the_earlier_period_end() -> None:
+def test_subjects_are_observed_through_today_the_as_of_day_or_the_earlier_period_end() -> None:
     today = date(2024, 6, 1)
-    assert as_of_date(SCOPE, today) == today
+    assert observed_through(SCOPE, today) == today
     past = Scope(Period(None, date(2020, 12, 31)), SITES)
-    assert as_of_date(past, today) == date(2020, 12, 31)
+    assert observed_through(past, today) == date(2020, 12, 31)
     future = Scope(Period(None, date(2030, 1, 1)), SITES)
-    assert as_of_date(future, today) == today
+    assert observed_through(future, today) == today
+    as_of = Scope(Period(), SITES, as_of=AsOf(day=date(2021, 3, 1)))
+    assert observed_through(as_of, today) == date(2021, 3, 1)
+    both = Scope(Period(None, date(2020, 12, 31)), SITES, as_of=AsOf(day=date(2021, 3, 1)))
+    assert observed_through(both, today) == date(2020, 12, 31)

@@ -43,9 +43,11 @@ from events.topics import REPORTING_FACTS
 from services.platform.db import Connection, Pool, create_pool, migrate
 from services.platform.runtime import platform_migrations
 from services.reporting.app import migrations
+from services.reporting.domain.as_of import AsOf
 from services.reporting.export import MANIFEST, export_parquet
 from services.reporting.facts import FACT_TABLES, publish_changed_facts
 from services.reporting.projection import apply_event
+from tests.integration.reporting_support import known
 
 pytestmark = pytest.mark.integration
 
@@ -174,7 +176,7 @@ async def _apply(conn: Connection, *payloads: EventPayload) -> int:
         position = await conn.fetchval(
             "UPDATE projection_position SET position = position + 1 RETURNING position"
         )
-        await apply_event(conn, payload, position, str(uuid4()))
+        await apply_event(conn, payload, known(position))
     return before
 
 
@@ -200,9 +202,9 @@ def _rows(directory: Path, table: str) -> list[dict[str, Any]]:
 async def test_exporting_the_same_state_twice_gives_identical_files(
     reporting: Pool, database: str, tmp_path: Path
 ) -> None:
-    first = await export_parquet(database, tmp_path, as_of=AS_OF)
+    first = await export_parquet(database, tmp_path, as_of=AsOf(day=AS_OF))
     files = _hashes(tmp_path)
-    second = await export_parquet(database, tmp_path, as_of=AS_OF)
+    second = await export_parquet(database, tmp_path, as_of=AsOf(day=AS_OF))
 
     assert set(first.written) == set(FACT_TABLES)
     assert second.written == ()
@@ -214,7 +216,7 @@ async def test_exporting_the_same_state_twice_gives_identical_files(
 async def test_parquet_files_hold_the_de_identified_facts(
     reporting: Pool, database: str, tmp_path: Path
 ) -> None:
-    await export_parquet(database, tmp_path, as_of=AS_OF)
+    await export_parquet(database, tmp_path, as_of=AsOf(day=AS_OF))
 
     referrals = _rows(tmp_path, "referral")
     assert [r["referral_id"] for r in referrals] == [str(PREBOOKING), str(SOCIAL)]
@@ -248,7 +250,7 @@ async def test_parquet_files_hold_the_de_identified_facts(
 async def test_evaluation_windows_count_contacts_in_index_date_to_window_end(
     reporting: Pool, database: str, tmp_path: Path
 ) -> None:
-    await export_parquet(database, tmp_path, as_of=AS_OF)
+    await export_parquet(database, tmp_path, as_of=AsOf(day=AS_OF))
 
     windows = {
         (r["subject_id"], r["window"]): r for r in _rows(tmp_path, "evaluation_subject_window")
@@ -269,12 +271,12 @@ async def test_evaluation_windows_count_contacts_in_index_date_to_window_end(
 async def test_a_new_event_rewrites_only_the_table_it_changed(
     reporting: Pool, database: str, tmp_path: Path
 ) -> None:
-    await export_parquet(database, tmp_path, as_of=AS_OF)
+    await export_parquet(database, tmp_path, as_of=AsOf(day=AS_OF))
     before = _hashes(tmp_path)
     async with reporting.acquire() as conn, conn.transaction():
         await _apply(conn, _use(uuid4()))
 
-    summary = await export_parquet(database, tmp_path, as_of=AS_OF)
+    summary = await export_parquet(database, tmp_path, as_of=AsOf(day=AS_OF))
 
     assert summary.written == ("naloxone_use",)
     after = _hashes(tmp_path)
@@ -289,7 +291,7 @@ async def test_publishing_enqueues_every_fact_row_changed_after_a_position(
     reporting: Pool,
 ) -> None:
     async with reporting.acquire() as conn, conn.transaction():
-        highest = await publish_changed_facts(conn, 0, as_of=AS_OF)
+        highest = await publish_changed_facts(conn, 0, today=AS_OF)
         rows = await conn.fetch("SELECT key FROM outbox ORDER BY id")
         keys = [bytes(r["key"]).decode() for r in rows]
 
@@ -304,7 +306,7 @@ async def test_a_later_contact_republishes_only_its_subject_windows(reporting: P
         before = await _apply(
             conn, _contact(PLAIN_SUBJECT, JusticeContactKind.FELONY_ARREST, date(2023, 1, 1))
         )
-        highest = await publish_changed_facts(conn, before, as_of=AS_OF)
+        highest = await publish_changed_facts(conn, before, today=AS_OF)
         rows = await conn.fetch("SELECT topic, key, headers, body FROM outbox ORDER BY id")
 
     assert highest == before + 1

@@ -7,16 +7,20 @@ another). Each hidden count starts in the range the report admits for it; every 
 original and the reduced ones, then narrows each of its unknowns to what the other unknowns'
 ranges allow, rounded inwards to integers, until nothing changes. A hidden count whose range
 shrinks to a single value is recoverable ("pinned"). This is not a complete LP, but it finds
-every count fixed by the equations alone and the usual interval attacks; probing (``shave``)
-cuts off end values that make the system inconsistent, which catches most of the rest.
+every count fixed by the equations alone and the usual interval attacks quickly; ``attacker``
+then asks linear programming about the rest.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
 
 from services.reporting.domain.constraints import Constraint
 
@@ -24,7 +28,7 @@ K = TypeVar("K", bound=Hashable)
 Bound = int | float  # float only for +-inf
 Bounds = tuple[Bound, Bound]
 Equation = tuple[dict[K, Fraction], Fraction]  # sum(coef * x) == rhs
-_MAX_PASSES = 200
+_MAX_PASSES = 1000
 
 
 def equations(
@@ -73,102 +77,88 @@ def _eliminate(row: Equation[K], pivot: Equation[K], var: K) -> Equation[K]:
     return ({k: c for k, c in coefs.items() if c}, row[1] - factor * pivot[1])
 
 
-FloatEquation = tuple[tuple[tuple[K, float], ...], float]
 _EPSILON = 1e-9
-
-
-def _as_floats(eqs: Sequence[Equation[K]]) -> list[FloatEquation[K]]:
-    """Narrowing in floats: the exact work (elimination) is done; ranges are rounded inwards
-    to integers with a tolerance, so float error cannot pin a count the fractions would not."""
-    return [(tuple((k, float(c)) for k, c in coefs.items()), float(rhs)) for coefs, rhs in eqs]
-
-
-def _spread(
-    terms: Sequence[tuple[K, float]], bounds: Mapping[K, Bounds]
-) -> tuple[list[float], list[float]]:
-    lows, highs = [], []
-    for key, coef in terms:
-        lo, hi = bounds[key]
-        a, b = coef * lo, coef * hi
-        lows.append(min(a, b))
-        highs.append(max(a, b))
-    return lows, highs
-
-
-def _without(total: float, infinite: int, own: float) -> float:
-    """The sum of the other terms' ends, given the sum of finite ends and the infinite count."""
-    if math.isinf(own):
-        infinite -= 1
-        own = 0.0
-    if infinite > 0:
-        return math.inf
-    return total - own
-
-
-def _narrow(equation: FloatEquation[K], bounds: dict[K, Bounds]) -> bool:
-    """Narrow the unknowns of one equation in place (linear time); True if any range changed."""
-    terms, rhs = equation
-    lows, highs = _spread(terms, bounds)
-    low_sum = sum(x for x in lows if math.isfinite(x))
-    high_sum = sum(x for x in highs if math.isfinite(x))
-    low_inf = sum(1 for x in lows if not math.isfinite(x))
-    high_inf = sum(1 for x in highs if not math.isfinite(x))
-    changed = False
-    for (key, coef), own_low, own_high in zip(terms, lows, highs, strict=True):
-        others_low = -_without(-low_sum, low_inf, -own_low)
-        others_high = _without(high_sum, high_inf, own_high)
-        ends = ((rhs - others_high) / coef, (rhs - others_low) / coef)
-        new_lo, new_hi = min(ends), max(ends)
-        lo, hi = bounds[key]
-        if math.isfinite(new_lo):
-            lo = max(lo, math.ceil(new_lo - _EPSILON))
-        if math.isfinite(new_hi):
-            hi = min(hi, math.floor(new_hi + _EPSILON))
-        if (lo, hi) != bounds[key]:
-            bounds[key] = (lo, hi)
-            changed = True
-    return changed
 
 
 def propagate(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, Bounds]:
     """Ranges of the hidden counts (the keys of ``start``) implied by the equations.
 
-    An empty range (low > high) means the starting ranges are inconsistent with the equations.
+    Every pass narrows every unknown of every equation at once (numpy) to what the others'
+    ranges allow, rounded inwards to integers with a tolerance (float error cannot pin a count
+    the exact equations would not), until nothing changes. An empty range (low > high) means
+    the starting ranges are inconsistent with the equations.
     """
-    return _propagate(_as_floats(eqs), start)
-
-
-def _propagate(floats: Sequence[FloatEquation[K]], start: Mapping[K, Bounds]) -> dict[K, Bounds]:
-    bounds = dict(start)
+    keys = list(start)
+    if not eqs:
+        return dict(start)
+    system = _System.of(eqs, {k: i for i, k in enumerate(keys)})
+    low = np.array([float(start[k][0]) for k in keys])
+    high = np.array([float(start[k][1]) for k in keys])
     for _ in range(_MAX_PASSES):
-        changed = False
-        for equation in floats:
-            changed |= _narrow(equation, bounds)
-        if not changed or any(lo > hi for lo, hi in bounds.values()):
+        new_low, new_high = system.narrowed(low, high)
+        if np.array_equal(new_low, low) and np.array_equal(new_high, high):
             break
-    return bounds
+        low, high = new_low, new_high
+        if np.any(low > high):
+            break
+    return {k: (_bound(lo), _bound(hi)) for k, lo, hi in zip(keys, low, high, strict=True)}
 
 
-def shave(eqs: Sequence[Equation[K]], start: Mapping[K, Bounds]) -> dict[K, Bounds]:
-    """:func:`propagate`, then probing: an end value of a finite range that makes the equations
-    inconsistent is impossible, so it is cut off; repeated until nothing changes."""
-    floats = _as_floats(eqs)
-    bounds = _propagate(floats, start)
-    changed = True
-    while changed:
-        changed = False
-        for key in list(bounds):
-            lo, hi = bounds[key]
-            if lo >= hi:
-                continue
-            for end in (lo, hi) if math.isfinite(hi) else (lo,):
-                probe = _propagate(floats, {**bounds, key: (end, end)})
-                if any(a > b for a, b in probe.values()):
-                    lo, hi = (lo + 1, hi) if end == lo else (lo, hi - 1)
-            if (lo, hi) != bounds[key]:
-                bounds = _propagate(floats, {**bounds, key: (lo, hi)})
-                changed = True
-    return bounds
+def _bound(value: float) -> Bound:
+    return value if math.isinf(value) else int(value)
+
+
+@dataclass(frozen=True)
+class _System:
+    """The equations as arrays: one entry per (equation, unknown) with its coefficient."""
+
+    row: NDArray[np.intp]
+    column: NDArray[np.intp]
+    coefficient: NDArray[np.float64]
+    rhs: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, eqs: Sequence[Equation[K]], index: Mapping[K, int]) -> _System:
+        rows, columns, coefficients = [], [], []
+        for r, (coefs, _) in enumerate(eqs):
+            for key, coef in coefs.items():
+                rows.append(r)
+                columns.append(index[key])
+                coefficients.append(float(coef))
+        rhs = np.array([float(value) for _, value in eqs])
+        return cls(np.array(rows), np.array(columns), np.array(coefficients), rhs)
+
+    def narrowed(
+        self, low: NDArray[np.float64], high: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        a, row, column = self.coefficient, self.row, self.column
+        term_low = np.where(a > 0, a * low[column], a * high[column])
+        term_high = np.where(a > 0, a * high[column], a * low[column])
+        others_low = _others(term_low, row, len(self.rhs), -np.inf)
+        others_high = _others(term_high, row, len(self.rhs), np.inf)
+        with np.errstate(invalid="ignore"):
+            ends = ((self.rhs[row] - others_high) / a, (self.rhs[row] - others_low) / a)
+        lowest, highest = np.minimum(*ends), np.maximum(*ends)
+        new_low, new_high = low.copy(), high.copy()
+        np.maximum.at(
+            new_low, column, np.where(np.isfinite(lowest), np.ceil(lowest - _EPSILON), -np.inf)
+        )
+        np.minimum.at(
+            new_high, column, np.where(np.isfinite(highest), np.floor(highest + _EPSILON), np.inf)
+        )
+        return new_low, new_high
+
+
+def _others(
+    terms: NDArray[np.float64], row: NDArray[np.intp], rows: int, infinite: float
+) -> NDArray[np.float64]:
+    """Per term, the sum of the other terms of its equation (``infinite`` if one of them is)."""
+    finite = np.isfinite(terms)
+    sums = np.bincount(row, weights=np.where(finite, terms, 0.0), minlength=rows)
+    unbounded = np.bincount(row, weights=(~finite).astype(float), minlength=rows)
+    own = np.where(finite, terms, 0.0)
+    others_unbounded = unbounded[row] - (~finite)
+    return np.where(others_unbounded > 0, infinite, sums[row] - own)
 
 
 def pinned(bounds: Mapping[K, Bounds], protected: Set[K]) -> list[K]:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from services.reporting.domain.small_cells import SMALL_CELLS
+
 DimValue = str | int
 CellValue = int | float | str | None
 #: A cell's identity for suppression: its dimensions plus ``("measure", m)``, sorted by name.
@@ -52,6 +54,7 @@ COUNT_MEASURES: frozenset[Measure] = frozenset(
 )
 #: Dimension keys in the order reports.md lists them; this is the CSV column order.
 DIMENSIONS: tuple[str, ...] = (
+    "month",
     "site",
     "status",
     "pathway",
@@ -63,7 +66,7 @@ DIMENSIONS: tuple[str, ...] = (
     "window",
 )
 #: The value of a suppressed small count.
-SUPPRESSED = "<11"
+SUPPRESSED = SMALL_CELLS.label
 _RESERVED = frozenset({"measure", "value", "note"})
 
 
@@ -89,7 +92,7 @@ class Cell:
         if self.measure not in MEASURES:
             raise ValueError(f"unknown measure: {self.measure!r}")
         if isinstance(self.value, bool):
-            raise TypeError("a cell value is a number, '<11' or None, not a bool")
+            raise TypeError("a cell value is a number, the small-count label or None, not a bool")
         object.__setattr__(self, "dims", dict(self.dims))  # private copy, never mutated
         object.__setattr__(self, "_key", cell_key(self.measure, self.dims))
 

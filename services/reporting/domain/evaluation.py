@@ -41,6 +41,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from services.reporting.domain.small_cells import SMALL_CELLS
+
 Outcome = Literal["misdemeanor_arrest", "felony_arrest", "felony_case_filed", "probation"]
 OUTCOMES: tuple[Outcome, ...] = (
     "misdemeanor_arrest",
@@ -52,7 +54,7 @@ WINDOWS: tuple[int, ...] = (6, 12)
 LEAD = "lead"
 COMPARISON = "comparison"
 #: Fewest subjects per cohort for which a model is fitted and its AOR shown (small-cell rule).
-MIN_SUBJECTS = 11
+MIN_SUBJECTS = SMALL_CELLS.smallest_shown
 Z_95 = 1.96
 #: A standard error of log(AOR) above this means the likelihood is flat: (quasi-)separation.
 MAX_SE = 10.0
@@ -332,7 +334,7 @@ def evaluate(
     """One result per outcome x window, in that order.
 
     The model is fitted only when both cohorts have at least ``min_subjects`` subjects observed
-    for the window; otherwise the reason says ``suppressed: fewer than 11 subjects``.
+    for the window; otherwise the reason says ``suppressed: fewer than <min_subjects> subjects``.
     """
     results: list[OutcomeResult] = []
     for outcome in outcomes:

@@ -1,39 +1,44 @@
 """Small-cell suppression with complementary suppression (reports.md, ``audience=public``).
 
-A count from 1 to 10 is hidden (primary suppression). Further counts are then hidden
-(complementary suppression) until no hidden count can be recovered from the shown counts and the
-table's additive constraints:
+Small counts (``SMALL_CELLS``) are withheld (primary suppression); then further counts
+(complements) until the reader of ``attacker`` recovers none of them; then every complement
+that is not needed is shown again, so that as few counts as possible are withheld:
 
-1. no constraint may have exactly one hidden member (it would be its total minus the rest): add
-   the smallest non-zero shown part of that constraint (ties by key), else its total;
-2. no hidden count may be pinned by bounds (e.g. two primary cells known to sum to 2 are both 1):
-   the attacker is assumed to know which hidden counts are primary (in [1, 10]) and which are
-   complementary (so >= 11, since zeros are never chosen as complements); see ``bounds``. The
-   next complement is taken from the constraints nearest the pinned count.
+1. Complements, one at a time, for the first recovered count (in key order): from the relations
+   that hold it, then those that share a withheld count with them, and so on (breadth first),
+   a shown non-zero part of a relation that would otherwise have a single unknown if there is
+   one, preferring the lightest (``weight``), then those that close more such relations, then
+   the smallest, then by key; the relation's total when no part will do. Zeros are shown and
+   never complements.
+2. Then each complement, heaviest first (by ``weight``, then value), is shown again if the
+   reader still recovers nothing.
 
-Zeros are shown and never chosen as complements. Deterministic: constraints are visited in the
-given order and candidates ordered by (value, key).
+The result is minimal in that sense: showing any one more withheld count would give one away.
+Deterministic: the same counts and relations give the same withheld set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+import itertools
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from services.reporting.domain.bounds import Bounds, equations, pinned, reduce, shave
-from services.reporting.domain.cells import COUNT_MEASURES, SUPPRESSED, Cell, Key, cell_key
+from services.reporting.domain.attacker import Attacker
+from services.reporting.domain.cells import COUNT_MEASURES, Cell, Key, cell_key
 from services.reporting.domain.constraints import Constraint
+from services.reporting.domain.small_cells import SMALL_CELLS, SmallCellRule
 
 K = TypeVar("K", bound=Hashable)
-THRESHOLD = 10
+_REACH = 4
+"""How many layers of relations around a pinned count are searched for a light complement."""
 PCT_NOTE = "suppressed"
 COMPLEMENT_NOTE = "suppressed (complementary)"
 
 
-def _order(obj: object) -> tuple[Any, ...]:
+def order(obj: object) -> tuple[Any, ...]:
     """A total, deterministic order over keys mixing str and int parts."""
     if isinstance(obj, tuple):
-        return (2, tuple(_order(x) for x in obj))
+        return (2, tuple(order(x) for x in obj))
     if isinstance(obj, int | float):
         return (0, obj)
     if isinstance(obj, str):
@@ -53,150 +58,193 @@ def _validate(values: Mapping[K, int], constraints: Sequence[Constraint[K]]) -> 
             raise ValueError(f"constraint does not hold: {constraint!r}")
 
 
-def _complement(constraint: Constraint[K], values: Mapping[K, int], hidden: set[K]) -> K | None:
-    """The member to hide next: smallest non-zero shown part, else the total if non-zero."""
-    parts = [p for p in constraint.parts if p not in hidden and values[p] > 0]
-    if parts:
-        return min(parts, key=lambda p: (values[p], _order(p)))
-    total = constraint.total
-    return total if total not in hidden and values[total] > 0 else None
-
-
-class _Suppressor(Generic[K]):
-    def __init__(
-        self,
-        values: Mapping[K, int],
-        constraints: Sequence[Constraint[K]],
-        unpublished: Collection[K],
-        threshold: int,
-    ) -> None:
-        self.values = values
-        self.constraints = constraints
-        self.unpublished = frozenset(unpublished)
-        self.threshold = threshold
-        self.small = frozenset(k for k, v in values.items() if 1 <= v <= threshold)
-        self.hidden: set[K] = set(self.small | self.unpublished)
-
-    def protected(self, key: K) -> bool:
-        """Hidden and must stay unrecoverable: published hidden counts, small unpublished ones."""
-        return key in self.hidden and (key not in self.unpublished or key in self.small)
-
-    def close_singletons(self) -> None:
-        """Rule 1, to a fixpoint."""
-        changed = True
-        while changed:
-            changed = False
-            for constraint in self.constraints:
-                unknown = [k for k in constraint.members if k in self.hidden]
-                if len(unknown) != 1 or not self.protected(unknown[0]):
-                    continue
-                extra = _complement(constraint, self.values, self.hidden)
-                if extra is not None:
-                    self.hidden.add(extra)
-                    changed = True
-
-    def start_bounds(self) -> dict[K, Bounds]:
-        inf = float("inf")
-        bounds: dict[K, Bounds] = {}
-        for key in self.hidden:
-            if key in self.unpublished:
-                bounds[key] = (0, inf)
-            elif key in self.small:
-                bounds[key] = (1, self.threshold)
-            else:
-                bounds[key] = (self.threshold + 1 if self.values[key] > self.threshold else 0, inf)
-        return bounds
-
-    def unpin(self) -> bool:
-        """Rule 2: hide one more count near the first pinned one; False if none is left."""
-        eqs = equations(self.values, self.constraints, self.hidden)
-        bounds = shave([*eqs, *reduce(eqs, _order)], self.start_bounds())
-        protected = {k for k in self.hidden if self.protected(k)}
-        for key in sorted(pinned(bounds, protected), key=_order):
-            extra = self.nearest_complement(key)
-            if extra is not None:
-                self.hidden.add(extra)
-                return True
-        return False
-
-    def nearest_complement(self, key: K) -> K | None:
-        """A complement from the constraints around ``key``, breadth first: those containing it,
-        then those sharing a hidden member with them, and so on (constraints in given order)."""
-        reached = {key}
-        visited: set[int] = set()
-        while True:
-            layer = [
-                i
-                for i, c in enumerate(self.constraints)
-                if i not in visited and reached.intersection(c.members)
-            ]
-            if not layer:
-                return None
-            for i in layer:
-                extra = _complement(self.constraints[i], self.values, self.hidden)
-                if extra is not None:
-                    return extra
-            visited.update(layer)
-            for i in layer:
-                reached.update(k for k in self.constraints[i].members if k in self.hidden)
-
-    def run(self) -> frozenset[K]:
-        self.close_singletons()
-        while self.unpin():
-            self.close_singletons()
-        return frozenset(self.hidden - self.unpublished)
-
-
 def suppress(
     values: Mapping[K, int],
     constraints: Sequence[Constraint[K]],
     *,
     unpublished: Collection[K] = frozenset(),
-    threshold: int = THRESHOLD,
+    free: Collection[K] = frozenset(),
+    rule: SmallCellRule = SMALL_CELLS,
+    weight: Callable[[K], int] = lambda key: 0,
 ) -> frozenset[K]:
-    """The published counts to hide, primary (1..threshold) and complementary.
+    """The published counts to withhold, primary and complementary; complements are chosen
+    among the lightest counts first (``weight``: e.g. totals weigh more than their parts).
 
-    ``values`` holds every count of the table, including ``unpublished`` ones: counts that take
-    part in a constraint but are never printed (e.g. inactive when only active and total are
-    published). Those are unknown to a reader; a small one is protected like a suppressed count.
-    Raises ``ValueError`` if a constraint member has no value or a constraint does not add up.
+    ``values`` holds every count, including ``unpublished`` ones (implied by the relations but
+    never printed, e.g. inactive where only active and total are shown: a small one is
+    protected) and ``free`` ones (never printed nor protected). Raises ``ValueError`` if a
+    relation member has no value or a relation does not add up.
     """
     _validate(values, constraints)
-    hidden: set[K] = set()
-    for part in _components(constraints):
-        members = {k for c in part for k in c.members}
-        local = {k: v for k, v in values.items() if k in members}
-        hidden |= _Suppressor(
-            local, part, [k for k in unpublished if k in members], threshold
-        ).run()
-    linked = {k for c in constraints for k in c.members}
-    hidden |= {  # counts outside every constraint: primary suppression only
-        k
-        for k, v in values.items()
-        if k not in linked and k not in unpublished and 1 <= v <= threshold
-    }
-    return frozenset(hidden)
+    never_shown = set(unpublished) | set(free)
+    published = frozenset(k for k in values if k not in never_shown)
+    attacker = Attacker(values, constraints, published, frozenset(free), rule, order, weight)
+    primary = {k for k in published if rule.is_small(values[k])}
+    hidden = _complete(attacker, set(primary))
+    return frozenset(_prune(attacker, hidden, primary))
 
 
-def _components(constraints: Sequence[Constraint[K]]) -> list[list[Constraint[K]]]:
-    """Constraints that share no count are independent tables: suppress each on its own
-    (the inference work grows fast with the size of a system)."""
-    parent: dict[K, K] = {}
+def _complete(attacker: Attacker[K], hidden: set[K]) -> set[K]:
+    """Add complements until the reader recovers nothing (or nothing is left to withhold).
 
-    def root(key: K) -> K:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
+    While counts are recovered by elimination, each round adds one complement for every
+    relation where such a count is alone (cheap); then groups are attacked, and a round adds
+    one complement near every count pinned there.
+    """
+    while True:
+        reading = attacker.read(hidden)
+        recovered = attacker.ranked(reading.recovered) or attacker.ranked(attacker.pinned(reading))
+        if not recovered:
+            return hidden
+        added = 0
+        for key in recovered:
+            extra = _alone(attacker, key, hidden, _unknown(attacker, hidden))
+            if extra is not None:
+                hidden.add(extra)
+                added += 1
+        if added:
+            continue
+        near: set[K] = set()  # pinned by bounds: one complement per neighbourhood and round
+        for key in recovered:
+            if key in near:
+                continue
+            extra = _nearest(attacker, key, hidden)
+            if extra is not None:
+                hidden.add(extra)
+                added += 1
+                near |= _neighbours(attacker, extra) | _neighbours(attacker, key)
+        if not added:
+            return hidden  # every relation around is withheld already: nothing more can help
 
-    for constraint in constraints:
-        first = root(constraint.total)
-        for member in constraint.parts:
-            parent[root(member)] = first
-    groups: dict[K, list[Constraint[K]]] = {}
-    for constraint in constraints:
-        groups.setdefault(root(constraint.total), []).append(constraint)
-    return list(groups.values())
+
+def _prune(attacker: Attacker[K], hidden: set[K], primary: set[K]) -> set[K]:
+    """Show again each complement that is not needed, largest first."""
+    values = attacker.values
+    reading = attacker.read(hidden)
+    for key in sorted(hidden - primary, key=lambda k: (-attacker.weight(k), -values[k], order(k))):
+        shown = attacker.show(reading, key)
+        if shown is not None:
+            hidden = hidden - {key}
+            reading = shown
+    return hidden
+
+
+def _alone(attacker: Attacker[K], key: K, hidden: set[K], unknown: set[K]) -> K | None:
+    """The best complement from the relations where ``key`` is the only unknown."""
+    relations = [
+        attacker.constraints[i]
+        for i in attacker.members[key]
+        if sum(m in unknown for m in attacker.constraints[i].members) == 1
+    ]
+    return _best(attacker, relations, hidden, unknown, spare=True) or _best(
+        attacker, relations, hidden, unknown, spare=False
+    )
+
+
+def _nearest(attacker: Attacker[K], key: K, hidden: set[K]) -> K | None:
+    """The best complement from the relations around ``key``, breadth first over the unknowns
+    they share: the lightest within ``_REACH`` layers (the nearest among equally light); a
+    count of the heaviest weight only when nothing else is found anywhere around."""
+    return _around(attacker, key, hidden, spare=True) or _around(attacker, key, hidden, spare=False)
+
+
+def _around(attacker: Attacker[K], key: K, hidden: set[K], *, spare: bool) -> K | None:
+    constraints, unknown = attacker.constraints, _unknown(attacker, hidden)
+    reached, visited = {key}, set[int]()
+    layer = sorted(attacker.members[key])
+    found: list[tuple[tuple[Any, ...], K]] = []
+    for distance in itertools.count():
+        for index in layer:
+            extra = _candidate(attacker, constraints[index], hidden, unknown, spare)
+            if extra is not None:
+                score = _score(attacker, extra, hidden, unknown)
+                found.append(((score[0], distance, *score[1:]), extra))
+        visited.update(layer)
+        for index in layer:
+            reached.update(k for k in constraints[index].members if k in unknown)
+        layer = sorted({i for k in reached for i in attacker.members[k]} - visited)
+        if not layer or (found and distance >= _REACH) or (found and distance >= 1 and spare):
+            break
+    return min(found)[1] if found else None
+
+
+def _best(
+    attacker: Attacker[K],
+    relations: Sequence[Constraint[K]],
+    hidden: set[K],
+    unknown: set[K],
+    spare: bool,
+) -> K | None:
+    """The best candidate of any of the relations (see :func:`_candidate`)."""
+    found = [c for r in relations if (c := _candidate(attacker, r, hidden, unknown, spare))]
+    return min(found, key=lambda c: _score(attacker, c, hidden, unknown), default=None)
+
+
+def _neighbours(attacker: Attacker[K], key: K) -> set[K]:
+    """The counts sharing a relation with ``key``."""
+    return {m for i in attacker.members[key] for m in attacker.constraints[i].members}
+
+
+def _unknown(attacker: Attacker[K], hidden: set[K]) -> set[K]:
+    return hidden | attacker.never_shown
+
+
+def _candidate(
+    attacker: Attacker[K],
+    constraint: Constraint[K],
+    hidden: set[K],
+    unknown: set[K],
+    spare: bool = True,
+) -> K | None:
+    """A shown non-zero part, else the total, by :func:`_score`; with ``spare``, never a count
+    of the heaviest weight nor one whose withholding forces one (the release's headline,
+    withheld only if nothing else will do)."""
+
+    def shown(key: K) -> bool:
+        if not _shown(attacker, key, hidden):
+            return False
+        heavy = _score(attacker, key, hidden, unknown)[0] >= attacker.heaviest > 0
+        return not (spare and heavy)
+
+    parts = [p for p in constraint.parts if shown(p)]
+    if not parts:
+        return constraint.total if shown(constraint.total) else None
+    return min(parts, key=lambda p: _score(attacker, p, hidden, unknown))
+
+
+def _score(attacker: Attacker[K], key: K, hidden: set[K], unknown: set[K]) -> tuple[Any, ...]:
+    """Lower is better: the weight of the count or of a count its withholding forces at once,
+    then more relations closed, then the smaller count, then by key."""
+    return (
+        max(attacker.weight(key), _forced(attacker, key, hidden, unknown)),
+        -_closes(attacker, key, unknown),
+        attacker.values[key],
+        order(key),
+    )
+
+
+def _shown(attacker: Attacker[K], key: K, hidden: set[K]) -> bool:
+    return key in attacker.published and key not in hidden and attacker.values[key] > 0
+
+
+def _forced(attacker: Attacker[K], key: K, hidden: set[K], unknown: set[K]) -> int:
+    """The weight of the heaviest count that withholding ``key`` would force at once: in a
+    relation where it would be the only unknown and the other non-zero count is the total."""
+    heaviest = -1
+    for index in attacker.members[key]:
+        relation = attacker.constraints[index]
+        if any(m in unknown for m in relation.members):
+            continue
+        others = [p for p in relation.parts if p != key and _shown(attacker, p, hidden)]
+        if not others and relation.total != key:
+            heaviest = max(heaviest, attacker.weight(relation.total))
+    return heaviest
+
+
+def _closes(attacker: Attacker[K], key: K, unknown: set[K]) -> int:
+    """How many relations holding ``key`` have a single withheld or unseen member now."""
+    relations = (attacker.constraints[i] for i in attacker.members[key])
+    return sum(1 for c in relations if sum(m in unknown for m in c.members) == 1)
 
 
 def apply_suppression(
@@ -204,36 +252,49 @@ def apply_suppression(
     constraints: Sequence[Constraint[Key]],
     *,
     unpublished: Mapping[Key, int] | None = None,
-    threshold: int = THRESHOLD,
+    free: Mapping[Key, int] | None = None,
+    rule: SmallCellRule = SMALL_CELLS,
     linked: Sequence[Collection[str]] = (),
 ) -> list[Cell]:
-    """The public version of a report's cells, in the same order.
-
-    ``linked`` groups measures that reveal one another (doses are usually two per kit): where
-    one of a group is hidden, the others with the same dimensions are hidden too. Hiding more
-    never helps a reader recover a hidden value.
-
-    Primary-suppressed counts become ``"<11"``; complementary ones ``None`` with a note (they are
-    not small, so ``"<11"`` would be false). A ``pct`` cell is hidden (``None``, note
-    "suppressed") when its count is hidden or when its count is a part of a constraint whose
-    total is hidden (the percentage would reveal that denominator). Other cells are unchanged.
-    """
-    extra = dict(unpublished or {})
-    values: dict[Key, int] = dict(extra)
+    """The public version of one table's cells, in the same order (see :func:`withhold`)."""
+    values: dict[Key, int] = {**(unpublished or {}), **(free or {})}
     for cell in cells:
         if cell.measure in COUNT_MEASURES and isinstance(cell.value, int):
             values[cell.key] = cell.value
-    hidden = _with_linked(
-        suppress(values, constraints, unpublished=extra.keys(), threshold=threshold), linked
+    hidden = suppress(
+        values,
+        constraints,
+        unpublished=(unpublished or {}).keys(),
+        free=(free or {}).keys(),
+        rule=rule,
     )
-    # A shown percentage of a part reveals its denominator, so hidden totals hide their parts' pct.
-    no_pct = hidden | {p for c in constraints if c.total in hidden for p in c.parts}
+    return withhold(cells, constraints, hidden, rule, linked)
+
+
+def withhold(
+    cells: Sequence[Cell],
+    constraints: Sequence[Constraint[Key]],
+    hidden: Collection[Key],
+    rule: SmallCellRule = SMALL_CELLS,
+    linked: Sequence[Collection[str]] = (),
+) -> list[Cell]:
+    """``cells`` with the ``hidden`` counts withheld, in the same order.
+
+    ``linked`` groups measures that reveal one another (doses are usually two per kit): where
+    one of a group is withheld, the others with the same dimensions are too. Withholding more
+    never helps a reader recover a withheld value. A small count becomes the small-cell label; a
+    complementary one ``None`` with a note (it is not small, so the label would be false). A
+    ``pct`` cell is withheld (``None``, note "suppressed") when its count is, or when its count
+    is a part of a relation whose total is (the percentage would reveal that denominator).
+    """
+    withheld = _with_linked(frozenset(hidden), linked)
+    no_pct = withheld | {p for c in constraints if c.total in withheld for p in c.parts}
     out: list[Cell] = []
     for cell in cells:
-        if cell.key in hidden:
-            small = 1 <= values[cell.key] <= threshold
+        if cell.key in withheld and isinstance(cell.value, int):
+            small = rule.is_small(cell.value)
             out.append(
-                cell.with_value(SUPPRESSED) if small else cell.with_value(None, COMPLEMENT_NOTE)
+                cell.with_value(rule.label) if small else cell.with_value(None, COMPLEMENT_NOTE)
             )
         elif cell.measure == "pct" and cell_key("n", cell.dims) in no_pct:
             out.append(cell.with_value(None, PCT_NOTE))

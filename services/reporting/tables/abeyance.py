@@ -7,38 +7,52 @@ from collections import Counter
 from services.platform.db import Connection
 from services.reporting.domain import Cell, Constraint, Key
 from services.reporting.domain.cells import cell_key
-from services.reporting.tables.base import ALL, ReportTable, Scope, ordered_sites, with_all
+from services.reporting.tables.base import (
+    ALL,
+    TOTAL,
+    ReportTable,
+    Scope,
+    ordered_sites,
+    with_all,
+)
+from services.reporting.tables.known import REFERRALS, VERSION_IN_CUT, parameters
 
 STATES = ("pending", "declined", "expired", "ended")
 
-_STATES = """
-SELECT r.site, a.state, a.rescinded, count(*) AS n
-  FROM abeyances a JOIN referrals r USING (referral_id)
- WHERE ($1::date IS NULL OR r.referred_on >= $1) AND ($2::date IS NULL OR r.referred_on <= $2)
- GROUP BY 1, 2, 3
+# A pre-booking referral whose abeyance is not known yet is pending: its clock started with it.
+_ABEYANCES = f"""{REFERRALS},
+abeyance AS (
+    SELECT k.site, k.referred_at, coalesce(a.state, 'pending') AS state,
+           coalesce(a.rescinded, false) AS rescinded, a.declined_at
+      FROM known k
+      LEFT JOIN abeyance_states a
+        ON a.referral_id = k.referral_id AND {VERSION_IN_CUT.format(t="a")}
+     WHERE k.pathway = 'prebooking'
+)
 """
-_MEDIAN_DAYS = """
-SELECT coalesce(r.site, 'all') AS site,
+_STATES = (
+    f"{_ABEYANCES} SELECT site, state, rescinded, count(*) AS n FROM abeyance GROUP BY 1, 2, 3"
+)
+_MEDIAN_DAYS = f"""{_ABEYANCES}
+SELECT coalesce(site, 'all') AS site,
        percentile_cont(0.5) WITHIN GROUP (
-         ORDER BY extract(epoch FROM a.declined_at - r.referred_at) / 86400) AS days
-  FROM abeyances a JOIN referrals r USING (referral_id)
- WHERE a.state = 'declined'
-   AND ($1::date IS NULL OR r.referred_on >= $1) AND ($2::date IS NULL OR r.referred_on <= $2)
- GROUP BY ROLLUP (r.site)
+         ORDER BY extract(epoch FROM declined_at - referred_at) / 86400) AS days
+  FROM abeyance
+ WHERE state = 'declined'
+ GROUP BY ROLLUP (site)
 """
 
 
 async def abeyance(conn: Connection, scope: Scope) -> ReportTable:
     """States add up to the pre-booking referrals; an expiry later rescinded counts declined."""
     counts: Counter[tuple[str, str]] = Counter()
-    for row in await conn.fetch(_STATES, scope.period.start, scope.period.end):
+    for row in await conn.fetch(_STATES, *parameters(scope)):
         for site in (row["site"], ALL):
             counts[(site, row["state"])] += row["n"]
             if row["rescinded"]:
                 counts[(site, "rescinded")] += row["n"]
     medians = {
-        row["site"]: row["days"]
-        for row in await conn.fetch(_MEDIAN_DAYS, scope.period.start, scope.period.end)
+        row["site"]: row["days"] for row in await conn.fetch(_MEDIAN_DAYS, *parameters(scope))
     }
     table = ReportTable("abeyance")
     sites = with_all(ordered_sites(scope.sites, (s for s, _ in counts if s != ALL)))
@@ -46,6 +60,9 @@ async def abeyance(conn: Connection, scope: Scope) -> ReportTable:
         dims = {"site": site}
         started = sum(counts[(site, state)] for state in STATES)
         table.count(dims, started, "prebooking_referrals")
+        table.aliases[cell_key("prebooking_referrals", dims)] = cell_key(
+            "n", {"site": site, "pathway": "prebooking", "status": TOTAL}
+        )
         for measure in (*STATES, "rescinded"):
             table.count(dims, counts[(site, measure)], measure)
         days = medians.get(site)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.reporting.domain import Cell, Constraint, Key, percent
+from services.reporting.domain.as_of import AsOf
 from services.reporting.domain.cells import cell_key
 
 ALL = "all"
@@ -26,12 +27,14 @@ NO_DENOMINATOR = "no cases to take a percentage of"
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report is computed over: the period and the program's site codes, in order, and
-    whether it is for the public (``audience=public``) or shows everything (``internal``)."""
+    """What a report is computed over: the period, the program's site codes in order, whether it
+    is for the public (``audience=public``) or shows everything (``internal``), and what it is
+    as of (a day, a position, or everything applied so far)."""
 
     period: Period
     sites: tuple[str, ...]
     public: bool = True
+    as_of: AsOf = field(default_factory=AsOf)
 
 
 @dataclass
@@ -46,9 +49,20 @@ class ReportTable:
     cells: list[Cell] = field(default_factory=list)
     constraints: list[Constraint[Key]] = field(default_factory=list)
     unpublished: dict[Key, int] = field(default_factory=dict)
+    free: dict[Key, int] = field(default_factory=dict)
+    """Counts implied but never shown and not sensitive themselves (a month's new referrals,
+    the difference of two published stocks): unknown to a reader, never protected."""
     note: str | None = None
     linked: tuple[frozenset[str], ...] = ()
     """Measures that reveal one another (doses, usually two per kit): hidden together."""
+    grain: str | None = None
+    """``"referrals"`` for tables whose counts are numbers of referrals with their dimensions
+    (``all`` and ``total`` meaning any): the same number in two of them is one quantity."""
+    aliases: dict[Key, Key] = field(default_factory=dict)
+    """Counts of this table that are a referral count (by that count's dimensions)."""
+    weight: int = 1
+    """How much withholding one of its counts costs the public (the site summary, which the
+    program publishes first, weighs most): complements are taken from the lightest tables."""
 
     def count(self, dims: Mapping[str, str | int], n: int, measure: str = "n") -> None:
         self.cells.append(Cell(dict(dims), measure, n))  # type: ignore[arg-type]

@@ -7,33 +7,34 @@ from datetime import date
 from events.categories import NaloxoneChannel
 from services.platform.db import Connection
 from services.reporting.tables.base import TOTAL, ReportTable, Scope
+from services.reporting.tables.known import IN_CUT, IN_PERIOD, parameters
 
 CHANNELS = tuple(c.value for c in NaloxoneChannel)
 LA_50K = "la_50k"
 LA_50K_SINCE = date(2021, 7, 1)
 """The LA 50K initiative counts distribution and uses from this day."""
 
-_DISTRIBUTED = """
-SELECT channel, extract(year FROM distributed_on)::int AS year, distributed_on >= $3 AS la50k,
+_DISTRIBUTED = f"""
+SELECT channel, extract(year FROM distributed_on)::int AS year, distributed_on >= $5 AS la50k,
        sum(kits)::bigint AS kits, sum(doses)::bigint AS doses
-  FROM naloxone_distributions
- WHERE isfinite(distributed_on)
-   AND ($1::date IS NULL OR distributed_on >= $1) AND ($2::date IS NULL OR distributed_on <= $2)
+  FROM naloxone_distributions n
+ WHERE isfinite(distributed_on) AND {IN_PERIOD.format(c="distributed_on")}
+   AND {IN_CUT.format(t="n")}
  GROUP BY 1, 2, 3
 """
-_USES = """
-SELECT channel, reported_on >= $3 AS la50k, sum(uses)::bigint AS uses
-  FROM naloxone_uses
- WHERE ($1::date IS NULL OR reported_on >= $1) AND ($2::date IS NULL OR reported_on <= $2)
+_USES = f"""
+SELECT channel, reported_on >= $5 AS la50k, sum(uses)::bigint AS uses
+  FROM naloxone_uses n
+ WHERE {IN_PERIOD.format(c="reported_on")} AND {IN_CUT.format(t="n")}
  GROUP BY 1, 2
 """
 
 
 async def naloxone(conn: Connection, scope: Scope) -> ReportTable:
-    """Kits, doses and reported uses are counts like any other: the public sees 1-10 as "<11",
+    """Kits, doses and reported uses are counts like any other: small ones are suppressed,
     with complementary suppression over channels, years and LA 50K (reports.md). Doses, usually
     two per kit, are hidden wherever the kits are, and the other way round."""
-    period = (scope.period.start, scope.period.end, LA_50K_SINCE)
+    period = (*parameters(scope), LA_50K_SINCE)
     distributed = await conn.fetch(_DISTRIBUTED, *period)
     used = await conn.fetch(_USES, *period)
     table = ReportTable("naloxone", linked=(frozenset({"kits", "doses"}),))

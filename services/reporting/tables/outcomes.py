@@ -1,15 +1,16 @@
 """The outcome evaluation (reports.md "Outcome model"): AOR and 95% CI of LEAD vs comparison.
 
-Subjects are the cohort members whose index date lies in the scope's period. They are observed
-up to ``as_of``: today in the program's time zone, or the period's end when that is earlier (a
-report for a past period reads as it would have at that period's end; a future end cannot be
-observed yet). A window counts only the subjects observed for all of it.
+Subjects are the cohort members whose index date lies in the scope's period (as known at the
+report's cut). They are observed up to the report's as-of day (else today in the program's time
+zone), or the period's end when that is earlier (a report for a past period reads as it would
+have at that period's end; a future end cannot be observed yet). A window counts only the
+subjects observed for all of it.
 
 Cells per outcome x window: ``aor``, ``ci_low``, ``ci_high`` (``None`` with the reason as its
 note when no number can be given) and ``subjects_lead``, ``subjects_comparison`` (people observed
-for the window). The subject counts bind no sum, so primary suppression (1-10 -> ``<11``) is
-enough for them. The model is fitted only when each cohort has at least 11 subjects observed
-(for every audience); otherwise the row's note is ``suppressed: fewer than 11 subjects``, so an
+for the window). The subject counts bind no sum, so primary suppression (``SMALL_CELLS``) is
+enough for them. For the public the model is fitted only when each cohort has at least
+``SMALL_CELLS.smallest_shown`` subjects observed; otherwise the row's note says so, so an
 estimate resting on a small cell is never shown.
 """
 
@@ -30,48 +31,48 @@ from services.reporting.domain.evaluation import (
     evaluate,
 )
 from services.reporting.tables.base import ReportTable, Scope
+from services.reporting.tables.known import IN_CUT, IN_PERIOD, parameters
 
-__all__ = ["OUTCOMES", "WINDOWS", "as_of_date", "outcomes"]
+__all__ = ["OUTCOMES", "WINDOWS", "observed_through", "outcomes"]
 
-_MEMBERS = """
+_MEMBERS = f"""
 SELECT subject_id::text AS subject_id, cohort, index_date, age, gender, ethnicity,
        prior_arrests_12mo
-  FROM cohort_members
- WHERE ($1::date IS NULL OR index_date >= $1) AND ($2::date IS NULL OR index_date <= $2)
+  FROM cohort_members m
+ WHERE {IN_PERIOD.format(c="index_date")} AND {IN_CUT.format(t="m")}
  ORDER BY subject_id
 """
-_CONTACTS = """
+_CONTACTS = f"""
 SELECT c.subject_id::text AS subject_id, c.kind, c.occurred_on
   FROM justice_contacts c
   JOIN cohort_members m USING (subject_id)
- WHERE ($1::date IS NULL OR m.index_date >= $1) AND ($2::date IS NULL OR m.index_date <= $2)
-   AND c.occurred_on > m.index_date AND c.occurred_on <= $3
+ WHERE {IN_PERIOD.format(c="m.index_date")} AND {IN_CUT.format(t="m")} AND {IN_CUT.format(t="c")}
+   AND c.occurred_on > m.index_date AND c.occurred_on <= $5
  ORDER BY c.subject_id, c.occurred_on, c.kind
 """
-_SPELLS = """
+_SPELLS = f"""
 SELECT s.subject_id::text AS subject_id, s.start_on, s.end_on
   FROM probation_spells s
   JOIN cohort_members m USING (subject_id)
- WHERE ($1::date IS NULL OR m.index_date >= $1) AND ($2::date IS NULL OR m.index_date <= $2)
-   AND s.end_on > m.index_date AND s.start_on <= $3
+ WHERE {IN_PERIOD.format(c="m.index_date")} AND {IN_CUT.format(t="m")} AND {IN_CUT.format(t="s")}
+   AND s.end_on > m.index_date AND s.start_on <= $5
  ORDER BY s.subject_id, s.start_on, s.end_on
 """
 
 
-def as_of_date(scope: Scope, today: date | None = None) -> date:
-    """The day subjects are observed up to: today in the program's time zone (as the warehouse
-    feed's default), or the period's end when that is earlier."""
-    today = today or datetime.now(PROGRAM_ZONE).date()
+def observed_through(scope: Scope, today: date | None = None) -> date:
+    """The day subjects are observed up to: the report's as-of day, else today in the program's
+    time zone (as the warehouse feed's default), or the period's end when that is earlier."""
+    day = scope.as_of.observed_through(today or datetime.now(PROGRAM_ZONE).date())
     end = scope.period.end
-    return min(end, today) if end is not None else today
+    return min(end, day) if end is not None else day
 
 
 async def outcomes(conn: Connection, scope: Scope) -> ReportTable:
-    start, end = scope.period.start, scope.period.end
-    as_of = as_of_date(scope)
-    members = await conn.fetch(_MEMBERS, start, end)
-    contacts = await conn.fetch(_CONTACTS, start, end, as_of)
-    spells = await conn.fetch(_SPELLS, start, end, as_of)
+    as_of = observed_through(scope)
+    members = await conn.fetch(_MEMBERS, *parameters(scope))
+    contacts = await conn.fetch(_CONTACTS, *parameters(scope), as_of)
+    spells = await conn.fetch(_SPELLS, *parameters(scope), as_of)
     results = evaluate(
         [
             Subject(

@@ -7,21 +7,20 @@ from collections import Counter
 from events.categories import Ethnicity, Gender, Pathway
 from services.platform.db import Connection
 from services.reporting.tables.base import ALL, TOTAL, ReportTable, Scope, ordered_sites, with_all
+from services.reporting.tables.known import REFERRALS, parameters
 
 STATUSES = ("active", "inactive")
 PATHWAYS = tuple(p.value for p in Pathway)
 GENDERS = tuple(g.value for g in Gender)
 ETHNICITIES = tuple(e.value for e in Ethnicity)
-_IN_PERIOD = "($1::date IS NULL OR referred_on >= $1) AND ($2::date IS NULL OR referred_on <= $2)"
 
 
 async def _counts(conn: Connection, scope: Scope, *columns: str) -> Counter[tuple[str, ...]]:
     """Referral counts grouped by site and ``columns``, with every 'all sites' sum added."""
     group = ", ".join(("site", *columns))
     rows = await conn.fetch(
-        f"SELECT {group}, count(*) AS n FROM referrals WHERE {_IN_PERIOD} GROUP BY {group}",
-        scope.period.start,
-        scope.period.end,
+        f"{REFERRALS} SELECT {group}, count(*) AS n FROM known GROUP BY {group}",
+        *parameters(scope),
     )
     counts: Counter[tuple[str, ...]] = Counter()
     for row in rows:
@@ -37,7 +36,7 @@ def _sites(scope: Scope, counts: Counter[tuple[str, ...]]) -> list[str]:
 
 async def referrals_by_site(conn: Connection, scope: Scope) -> ReportTable:
     counts = await _counts(conn, scope, "status")
-    table = ReportTable("referrals-by-site")
+    table = ReportTable("referrals-by-site", grain="referrals", weight=3)
     sites = _sites(scope, counts)
     for site in sites:
         whole = sum(counts[(site, s)] for s in STATUSES)
@@ -56,7 +55,7 @@ async def referrals_by_site(conn: Connection, scope: Scope) -> ReportTable:
 async def referrals_by_pathway(conn: Connection, scope: Scope) -> ReportTable:
     """Per site: active and total referrals by pathway, % within the row."""
     counts = await _counts(conn, scope, "status", "pathway")
-    table = ReportTable("referrals-by-pathway")
+    table = ReportTable("referrals-by-pathway", grain="referrals", weight=2)
     sites = _sites(scope, counts)
     for site in sites:
         active = {p: counts[(site, "active", p)] for p in PATHWAYS}
@@ -75,7 +74,7 @@ async def referrals_by_pathway(conn: Connection, scope: Scope) -> ReportTable:
 
 async def demographics(conn: Connection, scope: Scope) -> ReportTable:
     """Per site: active and total referrals by gender and by ethnicity, % within the status."""
-    table = ReportTable("demographics")
+    table = ReportTable("demographics", grain="referrals")
     for dimension, categories in (("gender", GENDERS), ("ethnicity", ETHNICITIES)):
         counts = await _counts(conn, scope, "status", dimension)
         sites = _sites(scope, counts)
