@@ -32,8 +32,8 @@ integration: $(STAMP)  ## tests against a real broker and PostgreSQL started by 
 test: lint typecheck  ## everything CI runs: lint, types, unit and integration tests
 	$(BIN)/pytest
 
-demo: $(STAMP)  ## start the stack, run the demo, stop the stack
-	$(BIN)/lead demo
+demo: $(STAMP)  ## start the stack, run the demo, stop the stack (ARGS=--keep-running keeps it up)
+	$(BIN)/lead demo $(ARGS)
 
 bench: $(STAMP)  ## the benchmark suite: every figure beside its baseline (ARGS="--quick" for a smoke run)
 	$(BIN)/python -m benchmarks $(ARGS)

@@ -81,11 +81,15 @@ def demo(
     ),
     seed: int = 2017,
     scale: float = 1.0,
+    keep_running: Annotated[
+        bool,
+        typer.Option(help="leave the stack up, print the pages and a token per role; Ctrl-C stops"),
+    ] = False,
 ) -> None:
     """The whole system on the LA County history: stack, simulation, reports, outputs, stop."""
     from services.demo import run_demo
 
-    if not run_demo(console, out, seed, scale):
+    if not run_demo(console, out, seed, scale, keep_running=keep_running):
         raise typer.Exit(1)
 
 

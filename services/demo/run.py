@@ -29,8 +29,9 @@ from services.demo.settle import (
     public_reports,
     wait_until_settled,
 )
-from services.devstack.stack import LocalStack
-from services.platform.settings import SERVICE_PORTS, with_database
+from services.devstack.pages_tour import page_lines, people_of_each_role, screenshot_pages
+from services.devstack.stack import LocalStack, wait_for_signal
+from services.platform.settings import SERVICE_PORTS, Settings, with_database
 from services.reporting.export import ExportSummary, export_parquet
 from services.simulation import published as pub
 from services.simulation import run_simulation
@@ -51,9 +52,16 @@ def _ports() -> dict[str, int]:
 
 
 def run_demo(
-    console: Console, out: Path = Path("out"), seed: int = 2017, scale: float = 1.0
+    console: Console,
+    out: Path = Path("out"),
+    seed: int = 2017,
+    scale: float = 1.0,
+    *,
+    keep_running: bool = False,
 ) -> bool:
-    """The demo; True when the reproduced numbers match the published consistent ones."""
+    """The demo; True when the reproduced numbers match the published consistent ones. With
+    ``keep_running`` the stack stays up, the pages' addresses and a token for one person of each
+    role printed, until Ctrl-C or SIGTERM."""
     token = secrets.token_urlsafe(24)
     stack = LocalStack(
         ports=_ports(),
@@ -75,6 +83,7 @@ def run_demo(
         console.print(f"reporting caught up at position {position}")
         ok = _compare(console, stack, auth)
         export = _outputs(stack, out)
+        _pages(console, stack, out / "pages", keep_running)
     finally:
         with console.status("stopping the stack..."):
             stack.stop()
@@ -87,6 +96,23 @@ def run_demo(
     if not ok:
         console.print("[red]some reproduced numbers differ from the published ones (see ✗)[/]")
     return ok
+
+
+def _pages(console: Console, stack: LocalStack, out: Path, keep_running: bool) -> None:
+    """A screenshot of each page for people under ``out``; with ``keep_running``, the pages'
+    addresses and tokens printed, and the stack kept up until a signal."""
+    settings = Settings(database_url=stack.database_url, kafka_bootstrap=stack.kafka_bootstrap)
+    urls = {service: stack.url(service) for service in stack.services}
+    people = asyncio.run(people_of_each_role(settings))
+    try:
+        shots = asyncio.run(screenshot_pages(urls, people, out))
+        console.print(f"pages for people: {len(shots)} screenshots in {out}")
+    except RuntimeError as error:  # no Chromium here: the pages still work, only no pictures
+        console.print(f"[yellow]no screenshots of the pages[/]: {error}")
+    if keep_running:
+        console.print("\n".join(page_lines(urls, people)))
+        console.print("the stack stays up; Ctrl-C or SIGTERM stops everything")
+        wait_for_signal()
 
 
 def _feed(console: Console, stack: LocalStack, seed: int, scale: float) -> None:

@@ -1,10 +1,11 @@
 """The published LA County LEAD page's numbers, as the simulation targets them.
 
-Source: ``shared/reference/la-county-lead-odr-report.txt`` (the Office of Diversion and Reentry's
-public LEAD page). The page contradicts itself in places; every number below is one that agrees
-with the page's other tables, and each choice is explained where it is made. Where the page says
-nothing (how a year row splits by month, the dates of reported uses, ...) the simulation invents
-plausible detail but never changes a published total.
+Source: ``docs/reference/la-county-lead-odr-report.txt``, the Office of Diversion and Reentry's
+public LEAD page (copied from ``../shared/reference/``). The page contradicts itself in places;
+every number below is one that agrees with the page's other tables, and each choice is
+explained where it is made. Where the page says nothing (how a year row splits by month, the
+dates of reported uses, ...) the simulation invents plausible detail but never changes a
+published total.
 
 Inconsistencies of the page (and what the simulation does about each):
 

@@ -130,6 +130,8 @@ def test_lead_demo_exits_0_matches_the_published_numbers_and_leaves_no_process(
     assert "✗" not in result.stdout  # every published consistent number reproduced
     assert (out / "report.html").stat().st_size > 10_000
     assert len(list((out / "warehouse").glob("*.parquet"))) == 5
+    shots = sorted(p.name for p in (out / "pages").glob("*.png"))  # each page for people
+    assert len(shots) >= 4, shots
     assert _processes_with(marker) == []
 
 

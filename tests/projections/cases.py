@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from events.registry import decode
@@ -27,6 +27,10 @@ from services.platform.projection import ProjectionRunner
 from services.platform.runtime import platform_migrations
 from services.platform.settings import Settings
 from services.program import default_program
+from services.reporting.app import migrations as reporting_migrations
+from services.reporting.domain.as_of import AsOf
+from services.reporting.projection import ReportingProjection
+from services.reporting.tables import REPORTS, Period, Scope, build
 from tests.conftest import Infra
 from tests.integration.abeyance_history import history
 from tests.projections.deliveries import Batch, Record, highwaters, on_topic
@@ -228,3 +232,57 @@ class CaseloadCase:
         assert len(state) == self._referrals
         assert {"declined", "expired", "ended"} <= {row[1] for row in state}
         assert any(row[4] for row in state)  # a rescinded expiry
+
+
+# --- reporting: referral and abeyance events -> the report tables, now and as of a day -----------
+
+AS_OF_DAYS = (date(2019, 7, 31), date(2019, 9, 30))
+"""Two days inside the history: what the reports said then (known from when recorded)."""
+
+
+@dataclass
+class ReportsFed(Fed):
+    async def finish(self) -> Any:
+        sites = tuple(default_program().sites)
+        tables = {}
+        async with self.pool.acquire() as conn:
+            for as_of in (AsOf(), *(AsOf(day=d) for d in AS_OF_DAYS)):
+                for name in REPORTS:
+                    scope = Scope(Period(), sites, public=False, as_of=as_of)
+                    table = await build(conn, name, scope, public=False)
+                    tables[(name, as_of.day)] = table.cells
+        await self.pool.close()
+        return tables
+
+
+class ReportingCase:
+    """Reporting reads the referral events and abeyance's decisions on them (as abeyance made
+    them); the positions it gives events differ by order, the reports must not."""
+
+    name = "reporting"
+
+    def __init__(self, referrals: int = 60) -> None:
+        self._referrals = referrals
+        self._records: list[Record] | None = None
+
+    async def records(self, infra: Infra) -> list[Record]:
+        if self._records is None:
+            referral_events = await AbeyanceCase(self._referrals).records(infra)
+            self._records = referral_events + await abeyance_events(infra, self._referrals)
+        return self._records
+
+    async def fresh(self, infra: Infra, live: bool) -> Projected:
+        pool = await fresh_pool(infra, "proj_rep", reporting_migrations())
+        runner = ProjectionRunner(pool, ReportingProjection(), CONSUMER)
+        return ReportsFed(pool, runner, await self.records(infra))
+
+    def check(self, state: Any) -> None:
+        def count(name: str, day: date | None, **dims: str) -> Any:
+            [value] = [
+                c.value for c in state[(name, day)] if c.measure == "n" and dict(c.dims) == dims
+            ]
+            return value
+
+        assert count("referrals-by-site", None, site="all", status="total") == self._referrals
+        earlier = count("referrals-by-site", AS_OF_DAYS[0], site="all", status="total")
+        assert 0 < earlier < self._referrals  # the as-of day cuts the history

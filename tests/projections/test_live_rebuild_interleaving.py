@@ -10,12 +10,16 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Infra
-from tests.projections.cases import AbeyanceCase, Case, CaseloadCase
+from tests.projections.cases import AbeyanceCase, Case, CaseloadCase, ReportingCase
 from tests.projections.deliveries import interleaved, live, rebuild
 
 pytestmark = pytest.mark.integration
 
-CASES: dict[str, Case] = {"abeyance": AbeyanceCase(), "caseload": CaseloadCase()}
+CASES: dict[str, Case] = {
+    "abeyance": AbeyanceCase(),
+    "caseload": CaseloadCase(),
+    "reporting": ReportingCase(),
+}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
