@@ -80,11 +80,9 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
         partitions = topic_partitions(consumer, TOPICS)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        idle = 0
-        while idle < 3 or not await at_end(consumer, partitions):
+        while not await at_end(consumer, partitions):  # every partition's end, as fetched
             batches = await consumer.getmany(timeout_ms=300, max_records=1000)
             records = [r for batch in batches.values() for r in batch]
-            idle = 0 if records else idle + 1
             if not records:
                 continue
             ends = {

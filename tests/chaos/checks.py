@@ -112,7 +112,10 @@ async def check_abeyance(
     reporting = {
         r["id"]: (r["state"], r["rescinded"])
         for r in await _rows(
-            server, "reporting", "SELECT referral_id::text AS id, state, rescinded FROM abeyances"
+            server,
+            "reporting",
+            "SELECT referral_id::text AS id, state, rescinded FROM abeyance_states"
+            " WHERE until_position = 9223372036854775807",  # each abeyance's current version
         )
     }
     found.expect(reporting == states, "abeyance's decisions and reporting's table disagree")
