@@ -1,7 +1,7 @@
 """``make bench``: every figure of issue 11 beside its baseline, measured in the same run.
 
     python -m benchmarks            # the full suite (3 repetitions, medians; long)
-    python -m benchmarks --quick    # a smoke run at small sizes (CI runs it; no speed asserted)
+    python -m benchmarks --quick    # a smoke run at small sizes (no speed asserted; CI runs part)
 
 Prints a table and writes ``out/bench/results.json``.
 """

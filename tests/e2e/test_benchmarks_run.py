@@ -1,5 +1,9 @@
-"""`make bench` still runs: the quick suite against its own stack, every figure beside its
-baseline. A smoke test only: speed is read from the printed figures, never asserted here."""
+"""`make bench` still runs: the quick suite against its own stack, each figure beside its
+baseline. A smoke test only: speed is read from the printed figures, never asserted here.
+
+CI runs the figures that take one stack and a minute (the rebuild and memory, the scheduler
+tick, the public reports); P1's peer needs its own virtualenv, P4 a steady load and R more
+processes: `make bench` runs those."""
 
 from __future__ import annotations
 
@@ -13,14 +17,14 @@ import pytest
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ("P1", "P3", "P4", "P5", "P6", "M", "R")
+FIGURES = ("P3", "M", "P5", "P6")
 
 
 @pytest.mark.timeout(900)
-def test_the_quick_benchmark_suite_measures_every_figure(tmp_path: Path) -> None:
+def test_the_quick_benchmark_suite_measures_its_figures(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAD_")}
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick"],
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "P3", "P5", "P6"],
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,
