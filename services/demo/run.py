@@ -29,9 +29,9 @@ from services.demo.settle import (
     public_reports,
     wait_until_settled,
 )
-from services.devstack.pages_tour import page_lines, people_of_each_role, screenshot_pages
+from services.devstack.pages_tour import page_lines, pages_and_people, screenshot_pages
 from services.devstack.stack import LocalStack, wait_for_signal
-from services.platform.settings import SERVICE_PORTS, Settings, with_database
+from services.platform.settings import SERVICE_PORTS, with_database
 from services.reporting.export import ExportSummary, export_parquet
 from services.simulation import published as pub
 from services.simulation import run_simulation
@@ -101,9 +101,7 @@ def run_demo(
 def _pages(console: Console, stack: LocalStack, out: Path, keep_running: bool) -> None:
     """A screenshot of each page for people under ``out``; with ``keep_running``, the pages'
     addresses and tokens printed, and the stack kept up until a signal."""
-    settings = Settings(database_url=stack.database_url, kafka_bootstrap=stack.kafka_bootstrap)
-    urls = {service: stack.url(service) for service in stack.services}
-    people = asyncio.run(people_of_each_role(settings))
+    urls, people = pages_and_people(stack)
     try:
         shots = asyncio.run(screenshot_pages(urls, people, out))
         console.print(f"pages for people: {len(shots)} screenshots in {out}")

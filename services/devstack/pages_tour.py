@@ -8,12 +8,13 @@ For ``lead demo --keep-running`` (and the README's screenshots): given a started
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Locator, Page, async_playwright
 
 from services.devstack.browser import launch_chromium
 from services.devstack.stack import LocalStack
@@ -117,45 +118,59 @@ async def _sign_in_page(browser: Browser, base_url: str, out_dir: Path) -> Path:
     return shot
 
 
-async def _caseload(browser: Browser, base_url: str, person: Person, out_dir: Path) -> list[Path]:
+@asynccontextmanager
+async def _signed_in(
+    browser: Browser, base_url: str, path: str, person: Person
+) -> AsyncIterator[Page]:
+    """A page of a fresh browser context, signed in as ``person`` and showing ``path``."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    await sign_in(page, base_url, "/caseload", person.token)
-    shots = [await _shot(page, out_dir / "caseload.png")]
-    await page.set_viewport_size({"width": 360, "height": 800})
-    shots.append(await _shot(page, out_dir / "caseload-360.png"))
-    await page.set_viewport_size({"width": 1280, "height": 900})
-    due_soon = page.locator("table.caseload tr.due-soon a")
-    case = (due_soon if await due_soon.count() else page.locator("table.caseload a")).first
-    if await case.count():
-        await case.click()
-        await page.wait_for_load_state()
-        shots.append(await _shot(page, out_dir / "referral.png"))
-    await context.close()
-    return shots
+    try:
+        page = await context.new_page()
+        await sign_in(page, base_url, path, person.token)
+        yield page
+    finally:
+        await context.close()
+
+
+async def _follow(page: Page, link: Locator, path: Path) -> list[Path]:
+    """A screenshot of where ``link`` leads, when the page has one."""
+    if not await link.count():
+        return []
+    await link.click()
+    await page.wait_for_load_state()
+    return [await _shot(page, path)]
+
+
+async def _caseload(browser: Browser, base_url: str, person: Person, out_dir: Path) -> list[Path]:
+    async with _signed_in(browser, base_url, "/caseload", person) as page:
+        shots = [await _shot(page, out_dir / "caseload.png")]
+        await page.set_viewport_size({"width": 360, "height": 800})
+        shots.append(await _shot(page, out_dir / "caseload-360.png"))
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        due_soon = page.locator("table.caseload tr.due-soon a")
+        case = (due_soon if await due_soon.count() else page.locator("table.caseload a")).first
+        return shots + await _follow(page, case, out_dir / "referral.png")
 
 
 async def _inbox(browser: Browser, base_url: str, person: Person, out_dir: Path) -> list[Path]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    await sign_in(page, base_url, "/inbox", person.token)
-    shots = [await _shot(page, out_dir / "inbox.png")]
-    printable = page.locator("a[href^='/inbox/']").first
-    if await printable.count():
-        await printable.click()
-        await page.wait_for_load_state()
-        shots.append(await _shot(page, out_dir / "notice.png"))
-    await context.close()
-    return shots
+    async with _signed_in(browser, base_url, "/inbox", person) as page:
+        shots = [await _shot(page, out_dir / "inbox.png")]
+        printable = page.locator("a[href^='/inbox/']").first
+        return shots + await _follow(page, printable, out_dir / "notice.png")
 
 
 async def _overview(browser: Browser, base_url: str, person: Person, out_dir: Path) -> list[Path]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    await sign_in(page, base_url, "/overview", person.token)
-    shots = [await _shot(page, out_dir / "overview.png")]
-    await context.close()
-    return shots
+    async with _signed_in(browser, base_url, "/overview", person) as page:
+        return [await _shot(page, out_dir / "overview.png")]
+
+
+def pages_and_people(
+    stack: LocalStack, agencies: Mapping[Role, str] = AGENCIES
+) -> tuple[dict[str, str], list[Person]]:
+    """The services' addresses on a running stack, and a new token for one person of each role."""
+    settings = Settings(database_url=stack.database_url, kafka_bootstrap=stack.kafka_bootstrap)
+    urls = {service: stack.url(service) for service in stack.services}
+    return urls, asyncio.run(people_of_each_role(settings, agencies))
 
 
 def show_pages(
@@ -163,8 +178,6 @@ def show_pages(
 ) -> list[Path]:
     """On a running stack: tokens for one person of each role, the pages' addresses printed,
     a screenshot of each page under ``out_dir``; the screenshots' paths."""
-    settings = Settings(database_url=stack.database_url, kafka_bootstrap=stack.kafka_bootstrap)
-    urls = {service: stack.url(service) for service in stack.services}
-    people = asyncio.run(people_of_each_role(settings, agencies))
+    urls, people = pages_and_people(stack, agencies)
     print("\n".join(page_lines(urls, people)))
     return asyncio.run(screenshot_pages(urls, people, out_dir))

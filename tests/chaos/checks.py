@@ -22,6 +22,7 @@ from events.topics import HEADER_EVENT_ID, notices_topic
 from services.platform import repair
 from services.platform.kafka import read_all
 from services.platform.settings import Settings, with_database
+from services.reporting.domain.as_of import OPEN_POSITION
 from tests.chaos.workload import EXPECTED_NOTICES, EXPECTED_STATE, Story, Written
 
 PROSECUTORS = ("lacityatty", "lada", "lbcp")
@@ -115,7 +116,7 @@ async def check_abeyance(
             server,
             "reporting",
             "SELECT referral_id::text AS id, state, rescinded FROM abeyance_states"
-            " WHERE until_position = 9223372036854775807",  # each abeyance's current version
+            f" WHERE until_position = {OPEN_POSITION}",  # each abeyance's current version
         )
     }
     found.expect(reporting == states, "abeyance's decisions and reporting's table disagree")

@@ -14,8 +14,8 @@ ADMIN_TOKEN = "e2e-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-@pytest.fixture(scope="module")
-def stack(infra: Infra) -> Iterator[LocalStack]:
+def running_stack(infra: Infra) -> Iterator[LocalStack]:
+    """The three services on free ports, on the session's broker and PostgreSQL."""
     ports = {name: free_port() for name in ("intake", "abeyance", "reporting")}
     with LocalStack(
         ports=ports,
@@ -24,3 +24,8 @@ def stack(infra: Infra) -> Iterator[LocalStack]:
         database_url=infra.server_dsn,
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def stack(infra: Infra) -> Iterator[LocalStack]:
+    yield from running_stack(infra)

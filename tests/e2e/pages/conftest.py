@@ -12,10 +12,9 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from services.devstack.browser import launch_chromium
-from services.devstack.localinfra import free_port
 from services.devstack.stack import LocalStack
 from tests.conftest import Infra
-from tests.e2e.conftest import ADMIN, ADMIN_TOKEN
+from tests.e2e.conftest import ADMIN, running_stack
 from tests.e2e.intake_support import intake_count, social_contact
 from tests.e2e.pages.support import People, people, prebooking, unique
 from tests.integration.support import eventually
@@ -24,14 +23,7 @@ from tests.integration.support import eventually
 @pytest.fixture(scope="package")
 def stack(infra: Infra) -> Iterator[LocalStack]:
     """Shared by the modules of this package (the pages' tests start one stack, not three)."""
-    ports = {name: free_port() for name in ("intake", "abeyance", "reporting")}
-    with LocalStack(
-        ports=ports,
-        extra_env={"LEAD_ADMIN_TOKEN": ADMIN_TOKEN},
-        kafka_bootstrap=infra.kafka_bootstrap,
-        database_url=infra.server_dsn,
-    ) as running:
-        yield running
+    yield from running_stack(infra)
 
 
 @dataclass(frozen=True)
