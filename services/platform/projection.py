@@ -63,6 +63,16 @@ class Projection(Protocol):
 
 
 @runtime_checkable
+class AppliesBatches(Protocol):
+    """A projection that applies a batch's new events together (fewer statements).
+
+    If that fails for anything but a transient fault, the runner applies the batch again one
+    event at a time (``apply``), to find the message at fault."""
+
+    async def apply_batch(self, conn: Connection, events: Sequence[DecodedEvent]) -> None: ...
+
+
+@runtime_checkable
 class SettlesBatches(Protocol):
     """A projection with work to do once per batch, in the batch's transaction."""
 
@@ -141,17 +151,27 @@ class ProjectionRunner:
         self._max_bug_attempts = max_bug_attempts
         self._attempts: dict[MessageKey, int] = {}
         self._poisoned: dict[MessageKey, DeadLetter] = {}
+        # what the consumer can do, looked up once (a protocol check is slow per message)
+        self._records = projection if isinstance(projection, RecordConsumer) else None
+        self._events = None if isinstance(projection, RecordConsumer) else projection
+        self._together = projection if isinstance(projection, AppliesBatches) else None
+        self._settles = projection if isinstance(projection, SettlesBatches) else None
 
     async def handle_batch(
         self, records: Sequence[ConsumerRecord[Any, Any]], highwaters: Highwaters | None = None
     ) -> BatchOutcome:
         """Apply the batch; raises on a transient fault or a bug to retry (nothing recorded)."""
         reads = [self._read(record) for record in records]
+        together = self._together is not None
         while True:
             try:
-                attempt = await self._attempt(reads, highwaters or {})
+                attempt = await self._attempt(reads, highwaters or {}, together=together)
             except _Poisoned:
                 continue  # the message at fault is dead-lettered in the next attempt
+            except _OneByOne as failed:
+                log.warning("batch_applied_one_by_one", consumer=self.consumer, error=str(failed))
+                together = False
+                continue
             break
         self._count(attempt)
         for read in attempt.dead:
@@ -160,7 +180,7 @@ class ProjectionRunner:
         return BatchOutcome(attempt.applied, attempt.duplicates, len(attempt.dead))
 
     def _read(self, record: ConsumerRecord[Any, Any]) -> _Read:
-        if isinstance(self.projection, RecordConsumer):
+        if self._records is not None:
             return _Read(record, content_claim(record))
         try:
             event = decode(record.value)
@@ -169,8 +189,11 @@ class ProjectionRunner:
             return _Read(record, content_claim(record), letter=letter)
         return _Read(record, event.envelope.event_id, event)
 
-    async def _attempt(self, reads: list[_Read], highwaters: Highwaters) -> _Attempt:
+    async def _attempt(
+        self, reads: list[_Read], highwaters: Highwaters, *, together: bool
+    ) -> _Attempt:
         attempt = _Attempt()
+        applied_together: list[DecodedEvent] = []
         async with self._pool.acquire() as conn, conn.transaction():
             await self._check_rewind(conn)
             fresh = await self._claim(conn, [r for r in reads if self._letter(r) is None])
@@ -183,14 +206,20 @@ class ProjectionRunner:
                         attempt.duplicates += 1
                 elif read.claim_id in fresh:
                     fresh.discard(read.claim_id)
-                    outcome = await self._apply(conn, read)
+                    if together and read.event is not None:
+                        applied_together.append(read.event)
+                        outcome = "applied"
+                    else:
+                        outcome = await self._apply(conn, read)
                     attempt.outcomes[outcome] = attempt.outcomes.get(outcome, 0) + 1
                     attempt.applied += 1
                 else:
                     attempt.duplicates += 1
+            if applied_together:
+                await self._apply_together(conn, applied_together)
             await self._record_positions(conn, reads, highwaters)
-            if attempt.applied and isinstance(self.projection, SettlesBatches):
-                await self.projection.batch_applied(conn)
+            if attempt.applied and self._settles is not None:
+                await self._settles.batch_applied(conn)
         return attempt
 
     def _letter(self, read: _Read) -> DeadLetter | None:
@@ -200,15 +229,24 @@ class ProjectionRunner:
         record = read.record
         try:
             if read.event is None:
-                assert isinstance(self.projection, RecordConsumer)
-                return await self.projection.apply_record(conn, record)
-            assert not isinstance(self.projection, RecordConsumer)
+                assert self._records is not None
+                return await self._records.apply_record(conn, record)
+            assert self._events is not None
             source = Source(record.topic, record.partition, record.offset)
-            await self.projection.apply(conn, read.event, source)
+            await self._events.apply(conn, read.event, source)
             return "applied"
         except Exception as error:
             self._judge(read, error)
             raise  # _judge raises; this satisfies the type checker
+
+    async def _apply_together(self, conn: Connection, events: list[DecodedEvent]) -> None:
+        assert self._together is not None
+        try:
+            await self._together.apply_batch(conn, events)
+        except Exception as error:
+            if classify(error) is Fault.TRANSIENT:
+                raise
+            raise _OneByOne(summary(error, 300)) from error
 
     def _judge(self, read: _Read, error: Exception) -> None:
         """Raise what the subscriber must do about ``error`` raised by one message."""
@@ -334,3 +372,7 @@ class ProjectionRunner:
 
 class _Poisoned(Exception):
     """A message at fault was found: the batch is attempted again with it dead-lettered."""
+
+
+class _OneByOne(Exception):
+    """Applying the batch's events together failed: attempt it again one event at a time."""

@@ -81,7 +81,7 @@ async def rebuild(settings: Settings, pool: Pool, progress: Progress | None = No
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         while not await at_end(consumer, partitions):  # every partition's end, as fetched
-            batches = await consumer.getmany(timeout_ms=300, max_records=1000)
+            batches = await consumer.getmany(timeout_ms=300, max_records=5000)
             records = [r for batch in batches.values() for r in batch]
             if not records:
                 continue

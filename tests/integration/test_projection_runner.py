@@ -4,7 +4,7 @@ once, bugs are retried a bounded number of times, a rewind repairs what was miss
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -18,7 +18,7 @@ from services.platform import repair
 from services.platform.db import Connection, Pool
 from services.platform.deadletter import HEADER_CLAIM_ID, HEADER_FAULT
 from services.platform.kafka import KafkaPublisher
-from services.platform.projection import ProjectionRunner, Source
+from services.platform.projection import ProjectionRunner, RetryLater, Source
 from services.platform.settings import Settings
 from tests.conftest import Infra
 from tests.integration.support import (
@@ -254,6 +254,58 @@ async def test_a_bug_is_retried_a_bounded_number_of_times_then_dead_lettered(
     assert b"RuntimeError: a bug in this deployment" in headers[HEADER_ERROR]
     assert b"Traceback" in headers[HEADER_ERROR]
     assert headers[HEADER_CLAIM_ID].decode() == str(buggy)
+    await pool.close()
+
+
+class BatchingProjection(OrderedProjection):
+    """Applies a batch's events together (here: in order, in one call), as reporting does."""
+
+    def __init__(self, topic: str, fail: Callable[[Connection, DecodedEvent], object]) -> None:
+        super().__init__(topic, fail)
+        self.batches: list[int] = []
+
+    async def apply_batch(self, conn: Connection, events: Sequence[DecodedEvent]) -> None:
+        self.batches.append(len(events))
+        for event in events:
+            await self.apply(conn, event, Source("", 0, 0))
+
+
+async def test_a_batch_applied_together_falls_back_to_one_by_one_to_find_the_message_at_fault(
+    infra: Infra, database: str, unique_topic: Callable[[str], str]
+) -> None:
+    """A projection that applies batches together: a bug in one event fails its whole batch,
+    so the runner applies that batch again event by event, retries the buggy one a bounded
+    number of times and dead-letters it alone; the others are applied once, in order."""
+    topic = unique_topic("together")
+    pool = await ordered_pool(database)
+    events = [assessment() for _ in range(6)]
+    buggy = events[3].event_id
+
+    def fails_on_buggy(_conn: Connection, event: DecodedEvent) -> object:
+        if event.envelope.event_id == buggy:
+            raise RuntimeError("a bug in this deployment")
+        return None
+
+    projection = BatchingProjection(topic, fails_on_buggy)
+    runner = ProjectionRunner(pool, projection, "tests-together", max_bug_attempts=1)
+    await produce(infra.kafka_bootstrap, topic, _messages(events))
+    records = await read_topic(infra.kafka_bootstrap, topic, expected=6)
+    with pytest.raises(RetryLater):  # the first attempt of the buggy event, one by one
+        await runner.handle_batch(records)
+    assert await _applied_order(pool) == []  # nothing of the failed batch was kept
+    outcome = await runner.handle_batch(records)  # its second attempt fails: dead-lettered
+    assert (outcome.applied, outcome.duplicates, outcome.dead_lettered) == (5, 0, 1)
+    assert await _applied_order(pool) == [e.event_id for e in events if e.event_id != buggy]
+    assert projection.batches == [6, 6]  # each attempt first tried the batch together
+    assert await _outbox(pool, dlq_topic(topic)) == 1
+
+    # a clean batch is applied together, in one call
+    more = [assessment() for _ in range(3)]
+    await produce(infra.kafka_bootstrap, topic, _messages(more))
+    records = await read_topic(infra.kafka_bootstrap, topic, expected=9)
+    outcome = await runner.handle_batch(records)
+    assert (outcome.applied, outcome.duplicates) == (3, 6)
+    assert projection.batches[-1] == 3
     await pool.close()
 
 

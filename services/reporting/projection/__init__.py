@@ -1,14 +1,15 @@
 """Reporting's projection: every topic's events into a bitemporal read model (ADR 0030).
 
 Each event gets its stable position (``positions``) and the moment it became known
-(``domain.as_of.known_from``: recorded and occurred, or occurred alone on event time), and is
-applied by the handler of its type. The result does not depend on the order of events of
-different subjects (a rebuild reads partitions in another interleaving than live operation).
+(``domain.as_of.known_from``: recorded and occurred, or occurred alone on event time); the
+handler of its type says what it writes, and a whole batch's writes are made together
+(``writes``). The result does not depend on the order of events of different subjects (a rebuild
+reads partitions in another interleaving than live operation) nor on how they are batched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from events.payloads import (
@@ -35,12 +36,13 @@ from services.platform.projection import Source
 from services.reporting.domain.as_of import Known, known_from
 from services.reporting.facts import publish_changed_facts
 from services.reporting.projection import abeyances, records, referrals
-from services.reporting.projection.positions import claim_position
+from services.reporting.projection.positions import claim_positions
+from services.reporting.projection.writes import Writes
 
 TOPICS = (REFERRAL_EVENTS, ABEYANCE_EVENTS, OEND_EVENTS, EVALUATION_EVENTS)
 NAME = "reports"
 
-Handler = Callable[[Connection, Any, Known], Awaitable[None]]
+Handler = Callable[[Writes, Any, Known], None]
 HANDLERS: dict[type[EventPayload], Handler] = {
     ReferralMade: referrals.referral_made,
     ParticipantStatusChanged: referrals.status_changed,
@@ -61,10 +63,16 @@ HANDLERS: dict[type[EventPayload], Handler] = {
 
 
 async def apply_event(conn: Connection, payload: EventPayload, known: Known) -> None:
-    """Apply one event to the read model."""
+    """Apply one event, whose position is ``known``, to the read model."""
+    writes = Writes()
+    _write(writes, payload, known)
+    await writes.execute(conn)
+
+
+def _write(writes: Writes, payload: EventPayload, known: Known) -> None:
     handler = HANDLERS.get(type(payload))
     if handler is not None:
-        await handler(conn, payload, known)
+        handler(writes, payload, known)
 
 
 class ReportingProjection:
@@ -78,16 +86,25 @@ class ReportingProjection:
         self.event_time = event_time
 
     async def apply(self, conn: Connection, event: DecodedEvent, source: Source) -> None:
-        envelope = event.envelope
-        known = Known(
-            position=await claim_position(conn, envelope.event_id),
-            event_id=envelope.event_id,
-            occurred_at=envelope.occurred_at,
-            known_at=known_from(
-                envelope.recorded_at, envelope.occurred_at, event_time=self.event_time
-            ),
-        )
-        await apply_event(conn, event.payload, known)
+        await self.apply_batch(conn, [event])
+
+    async def apply_batch(self, conn: Connection, events: Sequence[DecodedEvent]) -> None:
+        """Apply the events (distinct, in their order): positions claimed with one statement,
+        their writes made together."""
+        positions = await claim_positions(conn, [event.envelope.event_id for event in events])
+        writes = Writes()
+        for event in events:
+            envelope = event.envelope
+            known = Known(
+                position=positions[envelope.event_id],
+                event_id=envelope.event_id,
+                occurred_at=envelope.occurred_at,
+                known_at=known_from(
+                    envelope.recorded_at, envelope.occurred_at, event_time=self.event_time
+                ),
+            )
+            _write(writes, event.payload, known)
+        await writes.execute(conn)
 
     async def batch_applied(self, conn: Connection) -> None:
         """Queue the fact rows this batch changed for the warehouse topic (same transaction)."""

@@ -5,8 +5,6 @@ An expiry later rescinded keeps its ``rescinded`` mark (abeyance then declines t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from events.payloads import (
     AbeyanceEnded,
     AbeyanceExpired,
@@ -14,26 +12,51 @@ from events.payloads import (
     AbeyanceStarted,
     ChargesDeclined,
 )
-from services.platform.db import Connection
 from services.reporting.domain.as_of import Known
-from services.reporting.projection.versions import supersede
+from services.reporting.projection.writes import Change, Insert, Writes
 
 STATE_COLUMNS = ("state", "rescinded", "declined_at", "decided_at")
 
-_STARTED = """
-INSERT INTO abeyances (referral_id, prosecuting_agency, started_at, deadline_at, known_at,
-                       position)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
-"""
-_PENDING = """
-INSERT INTO abeyance_states (referral_id, state, known_from, from_position)
-VALUES ($1, 'pending', $2, $3) ON CONFLICT DO NOTHING
-"""
-_DEADLINE = "(SELECT deadline_at FROM abeyances a WHERE a.referral_id = closed.referral_id)"
+_STARTED = Insert(
+    "abeyances",
+    (
+        ("referral_id", "uuid"),
+        ("prosecuting_agency", "text"),
+        ("started_at", "timestamptz"),
+        ("deadline_at", "timestamptz"),
+        ("known_at", "timestamptz"),
+        ("position", "bigint"),
+    ),
+)
+_PENDING = Insert(
+    "abeyance_states",
+    (
+        ("referral_id", "uuid"),
+        ("state", "text"),
+        ("known_from", "timestamptz"),
+        ("from_position", "bigint"),
+    ),
+)
+_DECLINED = Change(
+    "abeyance_states",
+    STATE_COLUMNS,
+    (("state", "'declined'"), ("declined_at", "v.declined_at"), ("decided_at", "v.declined_at")),
+    (("declined_at", "timestamptz"),),
+)
+_EXPIRED = Change(
+    "abeyance_states",
+    STATE_COLUMNS,
+    (
+        ("state", "'expired'"),
+        ("decided_at", "(SELECT deadline_at FROM abeyances a WHERE a.referral_id = c.referral_id)"),
+    ),
+)
+_RESCINDED = Change("abeyance_states", STATE_COLUMNS, (("rescinded", "true"),))
+_ENDED = Change("abeyance_states", STATE_COLUMNS, (("state", "'ended'"),))
 
 
-async def started(conn: Connection, start: AbeyanceStarted, known: Known) -> None:
-    await conn.execute(
+def started(writes: Writes, start: AbeyanceStarted, known: Known) -> None:
+    writes.insert(
         _STARTED,
         start.referral_id,
         start.prosecuting_agency,
@@ -42,28 +65,20 @@ async def started(conn: Connection, start: AbeyanceStarted, known: Known) -> Non
         known.known_at,
         known.position,
     )
-    await conn.execute(_PENDING, start.referral_id, known.known_at, known.position)
+    writes.insert(_PENDING, start.referral_id, "pending", known.known_at, known.position)
 
 
-async def _change(
-    conn: Connection, referral_id: object, known: Known, changes: Mapping[str, str], *values: object
-) -> None:
-    await supersede(conn, "abeyance_states", STATE_COLUMNS, referral_id, known, changes, *values)
+def declined(writes: Writes, decline: ChargesDeclined, known: Known) -> None:
+    writes.change(_DECLINED, decline.referral_id, known, decline.declined_at)
 
 
-async def declined(conn: Connection, decline: ChargesDeclined, known: Known) -> None:
-    changes = {"state": "'declined'", "declined_at": "$4", "decided_at": "$4"}
-    await _change(conn, decline.referral_id, known, changes, decline.declined_at)
+def expired(writes: Writes, expiry: AbeyanceExpired, known: Known) -> None:
+    writes.change(_EXPIRED, expiry.referral_id, known)
 
 
-async def expired(conn: Connection, expiry: AbeyanceExpired, known: Known) -> None:
-    changes = {"state": "'expired'", "decided_at": _DEADLINE}
-    await _change(conn, expiry.referral_id, known, changes)
+def rescinded(writes: Writes, rescission: AbeyanceExpiryRescinded, known: Known) -> None:
+    writes.change(_RESCINDED, rescission.referral_id, known)
 
 
-async def rescinded(conn: Connection, rescission: AbeyanceExpiryRescinded, known: Known) -> None:
-    await _change(conn, rescission.referral_id, known, {"rescinded": "true"})
-
-
-async def ended(conn: Connection, end: AbeyanceEnded, known: Known) -> None:
-    await _change(conn, end.referral_id, known, {"state": "'ended'"})
+def ended(writes: Writes, end: AbeyanceEnded, known: Known) -> None:
+    writes.change(_ENDED, end.referral_id, known)

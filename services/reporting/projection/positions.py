@@ -8,27 +8,33 @@ The same statement counts the events applied (the report position).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from services.platform.db import Connection
 
 _CLAIM = """
-WITH earlier AS (SELECT position FROM event_positions WHERE event_id = $1),
-counted AS (
+WITH batch AS (SELECT * FROM unnest($1::uuid[]) WITH ORDINALITY AS b(event_id, n)),
+earlier AS (SELECT e.event_id, e.position FROM event_positions e JOIN batch USING (event_id)),
+fresh AS (
+    SELECT event_id, row_number() OVER (ORDER BY n) AS k FROM batch
+     WHERE event_id NOT IN (SELECT event_id FROM earlier)
+), counted AS (
     UPDATE projection_position
-       SET position = position + 1,
-           assigned = assigned + (SELECT CASE WHEN count(*) = 0 THEN 1 ELSE 0 END FROM earlier)
- RETURNING assigned
+       SET position = position + (SELECT count(*) FROM batch),
+           assigned = assigned + (SELECT count(*) FROM fresh)
+ RETURNING assigned - (SELECT count(*) FROM fresh) AS base
 ), given AS (
     INSERT INTO event_positions (event_id, position)
-    SELECT $1, assigned FROM counted WHERE NOT EXISTS (SELECT 1 FROM earlier)
- RETURNING position
+    SELECT fresh.event_id, counted.base + fresh.k FROM fresh, counted
+ RETURNING event_id, position
 )
-SELECT position FROM earlier UNION ALL SELECT position FROM given
+SELECT event_id, position FROM earlier UNION ALL SELECT event_id, position FROM given
 """
 
 
-async def claim_position(conn: Connection, event_id: UUID) -> int:
-    """The event's position (the one it was given when first applied), counting it applied."""
-    position: int = await conn.fetchval(_CLAIM, event_id)
-    return position
+async def claim_positions(conn: Connection, event_ids: Sequence[UUID]) -> dict[UUID, int]:
+    """Each event's position (the one it was given when first applied; new events get the next
+    ones in their order), counting them all applied. The events are distinct."""
+    rows = await conn.fetch(_CLAIM, list(event_ids))
+    return {row["event_id"]: row["position"] for row in rows}

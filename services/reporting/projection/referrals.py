@@ -14,28 +14,76 @@ from events.payloads import (
     ParticipantWithdrew,
     ReferralMade,
 )
-from services.platform.db import Connection
 from services.reporting.calendar import PROGRAM_ZONE
 from services.reporting.domain.as_of import Known
-from services.reporting.projection.versions import supersede
+from services.reporting.projection.writes import Change, Insert, Writes
 
 STATUS_COLUMNS = ("status", "withdrew_at", "occurred_at")
 WITHDRAWN_STATUS = "inactive"
 
-_REFERRAL = """
-INSERT INTO referrals (referral_id, participant_id, site, pathway, referred_at, referred_on,
-                       is_re_referral, reported_gender, reported_ethnicity, age_at_referral,
-                       known_at, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING
-"""
-_FIRST_STATUS = """
-INSERT INTO referral_statuses (referral_id, status, occurred_at, known_from, from_position)
-VALUES ($1, 'active', $2, $3, $4) ON CONFLICT DO NOTHING
-"""
+_REFERRAL = Insert(
+    "referrals",
+    (
+        ("referral_id", "uuid"),
+        ("participant_id", "uuid"),
+        ("site", "text"),
+        ("pathway", "text"),
+        ("referred_at", "timestamptz"),
+        ("referred_on", "date"),
+        ("is_re_referral", "boolean"),
+        ("reported_gender", "text"),
+        ("reported_ethnicity", "text"),
+        ("age_at_referral", "integer"),
+        ("known_at", "timestamptz"),
+        ("position", "bigint"),
+    ),
+)
+_FIRST_STATUS = Insert(
+    "referral_statuses",
+    (
+        ("referral_id", "uuid"),
+        ("status", "text"),
+        ("occurred_at", "timestamptz"),
+        ("known_from", "timestamptz"),
+        ("from_position", "bigint"),
+    ),
+)
+_DEMOGRAPHICS = Insert(
+    "demographic_reports",
+    (
+        ("event_id", "uuid"),
+        ("participant_id", "uuid"),
+        ("gender", "text"),
+        ("ethnicity", "text"),
+        ("reported_at", "timestamptz"),
+        ("known_at", "timestamptz"),
+        ("position", "bigint"),
+    ),
+)
+_STATUS_CHANGED = Change(
+    "referral_statuses",
+    STATUS_COLUMNS,
+    (
+        ("status", f"CASE WHEN c.withdrew_at IS NULL THEN v.status ELSE '{WITHDRAWN_STATUS}' END"),
+        ("occurred_at", "v.occurred_at"),
+    ),
+    (("status", "text"), ("occurred_at", "timestamptz")),
+)
+"""The new status, unless the participant withdrew (then inactive stays)."""
+_WITHDREW = Change(
+    "referral_statuses",
+    STATUS_COLUMNS,
+    (
+        ("status", f"'{WITHDRAWN_STATUS}'"),
+        ("withdrew_at", "coalesce(c.withdrew_at, v.withdrew_at)"),
+        ("occurred_at", "v.occurred_at"),
+    ),
+    (("withdrew_at", "timestamptz"), ("occurred_at", "timestamptz")),
+)
 
 
-async def referral_made(conn: Connection, made: ReferralMade, known: Known) -> None:
-    await conn.execute(
+def referral_made(writes: Writes, made: ReferralMade, known: Known) -> None:
+    writes.insert(
         _REFERRAL,
         made.referral_id,
         made.participant_id,
@@ -50,52 +98,32 @@ async def referral_made(conn: Connection, made: ReferralMade, known: Known) -> N
         known.known_at,
         known.position,
     )
-    await conn.execute(
-        _FIRST_STATUS, made.referral_id, known.occurred_at, known.known_at, known.position
-    )
-
-
-async def status_changed(conn: Connection, change: ParticipantStatusChanged, known: Known) -> None:
-    """The new status, unless the participant withdrew (then inactive stays)."""
-    changes = {
-        "status": f"CASE WHEN withdrew_at IS NULL THEN $4 ELSE '{WITHDRAWN_STATUS}' END",
-        "occurred_at": "$5",
-    }
-    await supersede(
-        conn,
-        "referral_statuses",
-        STATUS_COLUMNS,
-        change.referral_id,
-        known,
-        changes,
-        change.status.value,
+    writes.insert(
+        _FIRST_STATUS,
+        made.referral_id,
+        "active",
         known.occurred_at,
+        known.known_at,
+        known.position,
     )
 
 
-async def withdrew(conn: Connection, withdrawal: ParticipantWithdrew, known: Known) -> None:
-    changes = {
-        "status": f"'{WITHDRAWN_STATUS}'",
-        "withdrew_at": "coalesce(withdrew_at, $4)",
-        "occurred_at": "$5",
-    }
-    await supersede(
-        conn,
-        "referral_statuses",
-        STATUS_COLUMNS,
-        withdrawal.referral_id,
-        known,
-        changes,
-        withdrawal.withdrew_at,
-        known.occurred_at,
+def status_changed(writes: Writes, change: ParticipantStatusChanged, known: Known) -> None:
+    writes.change(
+        _STATUS_CHANGED, change.referral_id, known, change.status.value, known.occurred_at
     )
 
 
-async def demographics(conn: Connection, report: DemographicsRecorded, known: Known) -> None:
+def withdrew(writes: Writes, withdrawal: ParticipantWithdrew, known: Known) -> None:
+    writes.change(
+        _WITHDREW, withdrawal.referral_id, known, withdrawal.withdrew_at, known.occurred_at
+    )
+
+
+def demographics(writes: Writes, report: DemographicsRecorded, known: Known) -> None:
     """Kept with when it was reported (the event's occurrence) and from when it is known."""
-    await conn.execute(
-        "INSERT INTO demographic_reports VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT DO NOTHING",
+    writes.insert(
+        _DEMOGRAPHICS,
         known.event_id,
         report.participant_id,
         report.gender.value,
