@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from services.cli.output import console
+from services.platform.allocator import fix_allocator_thresholds
 from services.platform.logging import configure_logging
 from services.platform.settings import SERVICE_PORTS, get_settings
 
@@ -27,6 +28,7 @@ def serve(
 
     if service not in APPS:
         raise typer.BadParameter(f"unknown service {service!r}; one of {sorted(APPS)}")
+    fix_allocator_thresholds()
     settings = get_settings()
     configure_logging(settings.log_level)
     options: dict[str, object] = {
@@ -51,6 +53,7 @@ def served_app() -> object:
     """The app of the service named in the environment (what each worker process builds)."""
     from services.catalog import APPS
 
+    fix_allocator_thresholds()
     settings = get_settings()
     configure_logging(settings.log_level)
     return APPS[os.environ[SERVED]](settings)
