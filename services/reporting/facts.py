@@ -137,6 +137,11 @@ ABEYANCE_DECISION = FactTable(
         _POSITION,
     ),
     sql=f"""
+WITH changed AS MATERIALIZED (
+    SELECT referral_id FROM abeyance_states WHERE from_position > $5
+    UNION SELECT referral_id FROM abeyances WHERE position > $5
+    UNION SELECT referral_id FROM referrals WHERE position > $5
+)
 SELECT a.referral_id::text AS referral_id, r.site, a.prosecuting_agency, st.state, st.rescinded,
        (a.started_at AT TIME ZONE $6)::date AS started_on,
        (a.deadline_at AT TIME ZONE $6)::date AS deadline_on,
@@ -147,9 +152,7 @@ SELECT a.referral_id::text AS referral_id, r.site, a.prosecuting_agency, st.stat
   JOIN abeyance_states st ON st.referral_id = a.referral_id AND {VERSION_IN_CUT.format(t="st")}
   LEFT JOIN referrals r ON r.referral_id = a.referral_id AND {IN_CUT.format(t="r")}
  WHERE {IN_CUT.format(t="a")} AND {IN_PERIOD.format(c="r.referred_on")}
-   AND a.referral_id IN (SELECT referral_id FROM abeyance_states WHERE from_position > $5
-                         UNION SELECT referral_id FROM abeyances WHERE position > $5
-                         UNION SELECT referral_id FROM referrals WHERE position > $5)
+   AND a.referral_id IN (SELECT referral_id FROM changed)
  ORDER BY a.referral_id
 """,
     params=("after_position", "zone"),
@@ -227,7 +230,7 @@ EVALUATION_SUBJECT_WINDOW = FactTable(
         _POSITION,
     ),
     sql=f"""
-WITH changed AS (
+WITH changed AS MATERIALIZED (
     SELECT subject_id FROM cohort_members WHERE position > $5
     UNION SELECT subject_id FROM justice_contacts WHERE position > $5
     UNION SELECT subject_id FROM probation_spells WHERE position > $5

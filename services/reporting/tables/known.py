@@ -29,6 +29,14 @@ SELECT DISTINCT ON (participant_id) participant_id, gender, ethnicity, reported_
  ORDER BY participant_id, reported_at DESC, gender DESC, ethnicity DESC
 """
 """Each participant's latest self-report in the cut (ties broken by value, for determinism)."""
+_LATEST_OF_PARTICIPANT = f"""
+SELECT participant_id, gender, ethnicity, reported_at
+  FROM demographic_reports d
+ WHERE d.participant_id = r.participant_id AND {IN_CUT.format(t="d")}
+ ORDER BY reported_at DESC, gender DESC, ethnicity DESC
+ LIMIT 1
+"""
+"""The same for the participant of one referral ``r`` (an index lookup)."""
 
 
 def _effective(attribute: str) -> str:
@@ -43,11 +51,18 @@ def _effective(attribute: str) -> str:
 def referrals_as_of(changed: str | None = None) -> str:
     """``WITH ... known AS (...)``: the referrals of the period in the cut, with their status,
     the position of that status and their demographics. ``changed`` (an SQL query of referral
-    ids) restricts them to those ids; it is the ``changed`` CTE."""
-    first = f"changed AS ({changed}), " if changed else ""
-    only = "AND r.referral_id IN (SELECT referral_id FROM changed)" if changed else ""
+    ids) restricts them to those ids; it is the ``changed`` CTE, computed first (materialized)
+    so that the cost follows the changed referrals, not all of them (the warehouse feed runs
+    it after every projection batch)."""
+    if changed is None:
+        first, demographics, only = "", f"latest AS ({LATEST_DEMOGRAPHICS}),", ""
+        latest = "latest d ON d.participant_id = r.participant_id"
+    else:
+        first, demographics = f"changed AS MATERIALIZED ({changed}),", ""
+        only = "AND r.referral_id IN (SELECT referral_id FROM changed)"
+        latest = f"LATERAL ({_LATEST_OF_PARTICIPANT}) d ON true"
     return f"""
-WITH {first}latest AS ({LATEST_DEMOGRAPHICS}),
+WITH {first}{demographics}
 known AS (
     SELECT r.referral_id, r.participant_id, r.site, r.pathway, r.referred_at, r.referred_on,
            s.status, s.withdrew_at, s.from_position AS status_position,
@@ -55,7 +70,7 @@ known AS (
       FROM referrals r
       JOIN referral_statuses s
         ON s.referral_id = r.referral_id AND {VERSION_IN_CUT.format(t="s")}
-      LEFT JOIN latest d ON d.participant_id = r.participant_id
+      LEFT JOIN {latest}
      WHERE {IN_PERIOD.format(c="r.referred_on")} {only}
 )
 """
