@@ -4,10 +4,12 @@ histories of all three sites, with case events and naloxone records, synthetic a
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
@@ -126,6 +128,32 @@ async def reporting_position(reporting_url: str, admin: str) -> int:
         )
     position: int = answer.json()["as_of"]["position"]
     return position
+
+
+def cpu_seconds(pids: Sequence[int | None]) -> float:
+    """CPU time (user and system) the processes have used so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except (OSError, TypeError):
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def until_quiet(
+    pids: Sequence[int | None], busy_below: float = 0.05, window_s: float = 1.0
+) -> float:
+    """Seconds until the processes together used less than ``busy_below`` of a core over
+    ``window_s``: every consumer has caught up, so a measure that follows has the CPU alone."""
+    started = time.perf_counter()
+    while True:
+        before = cpu_seconds(pids)
+        await asyncio.sleep(window_s)
+        if cpu_seconds(pids) - before < busy_below * window_s:
+            return time.perf_counter() - started
 
 
 async def until_reporting_applied(reporting_url: str, admin: str, position: int) -> float:

@@ -103,6 +103,7 @@ async def p3_rebuild_and_memory(bench: Bench) -> list[Row]:
     for size in sizes.rebuild_events:
         logged += await history.produce(stack.kafka_bootstrap, history.history(size - logged))
         await history.until_reporting_applied(stack.url("reporting"), ADMIN, logged)
+        await history.until_quiet([stack.pid(s) for s in SERVICES])  # abeyance caught up too
         if not rows:
             ours = await median_of(
                 sizes.repetitions, lambda: _first(rebuild.rebuild_rate(bench.settings))
