@@ -87,6 +87,17 @@ class OrderedProjection(RecordingProjection):
         )
 
 
+def bug_in(buggy: UUID) -> Callable[[Connection, DecodedEvent], object]:
+    """A failure for ``OrderedProjection``: the event ``buggy`` always fails, as a bug would."""
+
+    def fails(_conn: Connection, event: DecodedEvent) -> object:
+        if event.envelope.event_id == buggy:
+            raise RuntimeError("a bug in this deployment")
+        return None
+
+    return fails
+
+
 async def ordered_pool(database: str) -> Pool:
     pool = await platform_pool(database)
     async with pool.acquire() as conn:
@@ -231,12 +242,7 @@ async def test_a_bug_is_retried_a_bounded_number_of_times_then_dead_lettered(
     events = [assessment() for _ in range(5)]
     buggy = events[2].event_id
 
-    def always_fails(_conn: Connection, event: DecodedEvent) -> object:
-        if event.envelope.event_id == buggy:
-            raise RuntimeError("a bug in this deployment")
-        return None
-
-    projection = OrderedProjection(topic, always_fails)
+    projection = OrderedProjection(topic, bug_in(buggy))
     settings = _settings(infra, consumer_max_bug_attempts=2)
     await produce(infra.kafka_bootstrap, topic, _messages(events))
     async with consuming(settings, pool, projection, consumer_for(topic)):
@@ -281,12 +287,7 @@ async def test_a_batch_applied_together_falls_back_to_one_by_one_to_find_the_mes
     events = [assessment() for _ in range(6)]
     buggy = events[3].event_id
 
-    def fails_on_buggy(_conn: Connection, event: DecodedEvent) -> object:
-        if event.envelope.event_id == buggy:
-            raise RuntimeError("a bug in this deployment")
-        return None
-
-    projection = BatchingProjection(topic, fails_on_buggy)
+    projection = BatchingProjection(topic, bug_in(buggy))
     runner = ProjectionRunner(pool, projection, "tests-together", max_bug_attempts=1)
     await produce(infra.kafka_bootstrap, topic, _messages(events))
     records = await read_topic(infra.kafka_bootstrap, topic, expected=6)
