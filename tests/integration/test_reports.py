@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import date, timedelta
 
@@ -10,6 +11,9 @@ import pytest
 from events.categories import Ethnicity, Gender, NaloxoneChannel, Pathway
 from events.payloads import DemographicsRecorded, EventPayload, ParticipantWithdrew
 from services.reporting.projection import apply_event
+from services.reporting.tables import catalog
+from services.reporting.tables.base import ReportTable
+from services.reporting.tables.release import public_release
 from tests.integration.reporting_support import (
     apply_all,
     inactive,
@@ -267,4 +271,27 @@ async def test_a_percentage_without_denominator_is_null_with_a_note(database: st
         if c.measure == "pct" and dict(c.dims) == {"site": "east-la", "status": "active"}
     ]
     assert east.value is None and east.note == "no cases to take a percentage of"
+    await pool.close()
+
+
+async def test_requests_at_one_position_share_one_build_of_the_public_release(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public requests that arrive while the release of their position is built wait for it:
+    the release is built once, not once per request."""
+    pool = await reporting_pool(database)
+    async with pool.acquire() as conn:
+        await apply_all(conn, [made("hollywood") for _ in range(30)])
+    builds: list[int] = []
+
+    def counted(internal: dict[str, ReportTable]) -> dict[str, ReportTable]:
+        builds.append(len(internal))
+        return public_release(internal)
+
+    monkeypatch.setattr(catalog, "public_release", counted)
+    answers = await asyncio.gather(
+        *(report(pool, name, public=True) for name in ("referrals-by-site", "demographics") * 3)
+    )
+    assert len(builds) == 1
+    assert value(answers[0], site="hollywood", status="active") == 30
     await pool.close()

@@ -7,6 +7,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from weakref import WeakKeyDictionary
 
 from services.platform.db import Connection
 from services.reporting.tables.abeyance import abeyance
@@ -44,6 +45,17 @@ async def build(conn: Connection, name: str, scope: Scope, *, public: bool) -> R
 
 _RELEASES: OrderedDict[tuple[object, ...], dict[str, ReportTable]] = OrderedDict()
 _KEPT = 8
+_BUILDING: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _building() -> asyncio.Lock:
+    """One release built at a time (per event loop): requests arriving while it is built wait
+    for it and share it; each building its own would multiply the work on the same cores."""
+    loop = asyncio.get_running_loop()
+    lock = _BUILDING.get(loop)
+    if lock is None:
+        lock = _BUILDING[loop] = asyncio.Lock()
+    return lock
 
 
 async def public_tables(conn: Connection, scope: Scope) -> dict[str, ReportTable]:
@@ -54,6 +66,13 @@ async def public_tables(conn: Connection, scope: Scope) -> dict[str, ReportTable
     if key in _RELEASES:
         _RELEASES.move_to_end(key)
         return _RELEASES[key]
+    async with _building():
+        if key in _RELEASES:  # built while this request waited
+            return _RELEASES[key]
+        return await _built(conn, scope, key)
+
+
+async def _built(conn: Connection, scope: Scope, key: tuple[object, ...]) -> dict[str, ReportTable]:
     public = replace(scope, public=True)
     internal = {name: await builder(conn, public) for name, builder in REPORTS.items()}
     tables = await asyncio.to_thread(public_release, internal)  # CPU work: off the loop
