@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Reporting on event time: a fact counts as known from when it occurred (a history that was
     # never recorded live); otherwise from when it was recorded (and occurred).
     reporting_event_time_only: bool = False
+    # Reporting builds the public release once its position has not moved for this long
+    # (0: only when a request asks for it).
+    reporting_warm_after_s: float = Field(default=2.0, ge=0)
     kafka_enable_idempotence: bool = False
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000

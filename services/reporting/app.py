@@ -12,6 +12,7 @@ from services.reporting.api import router
 from services.reporting.overview import router as overview_router
 from services.reporting.page import router as page_router
 from services.reporting.projection import ReportingProjection
+from services.reporting.warm import keep_public_release_warm
 
 
 def migrations() -> list[Migration]:
@@ -24,6 +25,7 @@ def spec(settings: Settings) -> ServiceSpec:
         migrations=migrations,
         consumers=(ReportingProjection(event_time=settings.reporting_event_time_only),),
         publishes=(REPORTING_FACTS,),
+        background=(keep_public_release_warm,),
     )
 
 

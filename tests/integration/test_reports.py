@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from events.categories import Ethnicity, Gender, NaloxoneChannel, Pathway
 from events.payloads import DemographicsRecorded, EventPayload, ParticipantWithdrew
+from services.platform.runtime import ServiceRuntime
+from services.platform.settings import Settings
 from services.reporting.projection import apply_event
 from services.reporting.tables import catalog
 from services.reporting.tables.base import ReportTable
 from services.reporting.tables.release import public_release
+from services.reporting.warm import keep_public_release_warm
 from tests.integration.reporting_support import (
     apply_all,
     inactive,
@@ -295,3 +301,45 @@ async def test_requests_at_one_position_share_one_build_of_the_public_release(
     assert len(builds) == 1
     assert value(answers[0], site="hollywood", status="active") == 30
     await pool.close()
+
+
+async def test_the_public_release_is_built_in_the_background_once_the_position_settles(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reporting builds the default public release once its position has stopped moving; a
+    public request then answers from memory; new events make it build the next one."""
+    pool = await reporting_pool(database)
+    async with pool.acquire() as conn:
+        await apply_all(conn, [made("hollywood") for _ in range(20)])
+    builds: list[int] = []
+
+    def counted(internal: dict[str, ReportTable]) -> dict[str, ReportTable]:
+        builds.append(len(internal))
+        return public_release(internal)
+
+    monkeypatch.setattr(catalog, "public_release", counted)
+    runtime = SimpleNamespace(pool=pool, settings=Settings(reporting_warm_after_s=0.05))
+    stop = asyncio.Event()
+    warming = asyncio.create_task(keep_public_release_warm(cast(ServiceRuntime, runtime), stop))
+    try:
+        await _until(lambda: len(builds) == 1)
+        public = await report(pool, "referrals-by-site", public=True)
+        assert value(public, site="hollywood", status="active") == 20
+        assert len(builds) == 1  # answered from the release built in the background
+        async with pool.acquire() as conn:
+            await apply_all(conn, [made("hollywood") for _ in range(5)])
+        await _until(lambda: len(builds) == 2)
+        public = await report(pool, "referrals-by-site", public=True)
+        assert value(public, site="hollywood", status="active") == 25
+        assert len(builds) == 2
+    finally:
+        stop.set()
+        await warming
+    await pool.close()
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not in time"
+        await asyncio.sleep(0.02)
