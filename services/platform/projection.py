@@ -4,7 +4,10 @@ For each batch, in **one** database transaction, the runner claims every message
 or a hash of its bytes for messages that are not events) in ``processed_events``, applies the
 new ones in order, dead-letters those that are at fault, and records each partition's position;
 the subscriber commits the Kafka offsets only after that transaction committed. A redelivered
-or duplicated message finds its claim and changes nothing.
+or duplicated message finds its claim and changes nothing. A projection that can
+(``AppliesBatches``, e.g. reporting's) is given the batch's new events together; should that
+fail for anything but a transient fault, the batch is applied again one event at a time, which
+finds the message at fault.
 
 Failures follow the fault policy (``services.platform.faults``): a transient fault aborts the
 batch and the subscriber retries it from its first message; a message at fault is dead-lettered
