@@ -144,16 +144,21 @@ def cpu_seconds(pids: Sequence[int | None]) -> float:
 
 
 async def until_quiet(
-    pids: Sequence[int | None], busy_below: float = 0.05, window_s: float = 1.0
+    pids: Sequence[int | None],
+    busy_below: float = 0.05,
+    window_s: float = 1.0,
+    timeout_s: float = 600.0,
 ) -> float:
     """Seconds until the processes together used less than ``busy_below`` of a core over
-    ``window_s``: every consumer has caught up, so a measure that follows has the CPU alone."""
+    ``window_s``: every consumer has caught up, so a measure that follows has the CPU alone
+    (given up after ``timeout_s``: the measure then runs beside them)."""
     started = time.perf_counter()
-    while True:
+    while time.perf_counter() - started < timeout_s:
         before = cpu_seconds(pids)
         await asyncio.sleep(window_s)
         if cpu_seconds(pids) - before < busy_below * window_s:
-            return time.perf_counter() - started
+            break
+    return time.perf_counter() - started
 
 
 async def until_reporting_applied(reporting_url: str, admin: str, position: int) -> float:
