@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import cast
@@ -31,6 +30,7 @@ from tests.integration.reporting_support import (
     uses,
     value,
 )
+from tests.integration.support import eventually
 from tests.unit.test_suppression import lp_ranges
 
 pytestmark = pytest.mark.integration
@@ -280,21 +280,27 @@ async def test_a_percentage_without_denominator_is_null_with_a_note(database: st
     await pool.close()
 
 
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each build of a public release, counted (the reports it was built from)."""
+    built: list[int] = []
+
+    def counted(internal: dict[str, ReportTable]) -> dict[str, ReportTable]:
+        built.append(len(internal))
+        return public_release(internal)
+
+    monkeypatch.setattr(catalog, "public_release", counted)
+    return built
+
+
 async def test_requests_at_one_position_share_one_build_of_the_public_release(
-    database: str, monkeypatch: pytest.MonkeyPatch
+    database: str, builds: list[int]
 ) -> None:
     """Public requests that arrive while the release of their position is built wait for it:
     the release is built once, not once per request."""
     pool = await reporting_pool(database)
     async with pool.acquire() as conn:
         await apply_all(conn, [made("hollywood") for _ in range(30)])
-    builds: list[int] = []
-
-    def counted(internal: dict[str, ReportTable]) -> dict[str, ReportTable]:
-        builds.append(len(internal))
-        return public_release(internal)
-
-    monkeypatch.setattr(catalog, "public_release", counted)
     answers = await asyncio.gather(
         *(report(pool, name, public=True) for name in ("referrals-by-site", "demographics") * 3)
     )
@@ -304,31 +310,24 @@ async def test_requests_at_one_position_share_one_build_of_the_public_release(
 
 
 async def test_the_public_release_is_built_in_the_background_once_the_position_settles(
-    database: str, monkeypatch: pytest.MonkeyPatch
+    database: str, builds: list[int]
 ) -> None:
     """Reporting builds the default public release once its position has stopped moving; a
     public request then answers from memory; new events make it build the next one."""
     pool = await reporting_pool(database)
     async with pool.acquire() as conn:
         await apply_all(conn, [made("hollywood") for _ in range(20)])
-    builds: list[int] = []
-
-    def counted(internal: dict[str, ReportTable]) -> dict[str, ReportTable]:
-        builds.append(len(internal))
-        return public_release(internal)
-
-    monkeypatch.setattr(catalog, "public_release", counted)
     runtime = SimpleNamespace(pool=pool, settings=Settings(reporting_warm_after_s=0.05))
     stop = asyncio.Event()
     warming = asyncio.create_task(keep_public_release_warm(cast(ServiceRuntime, runtime), stop))
     try:
-        await _until(lambda: len(builds) == 1)
+        await eventually(lambda: _built(builds, 1), timeout_s=10)
         public = await report(pool, "referrals-by-site", public=True)
         assert value(public, site="hollywood", status="active") == 20
         assert len(builds) == 1  # answered from the release built in the background
         async with pool.acquire() as conn:
             await apply_all(conn, [made("hollywood") for _ in range(5)])
-        await _until(lambda: len(builds) == 2)
+        await eventually(lambda: _built(builds, 2), timeout_s=10)
         public = await report(pool, "referrals-by-site", public=True)
         assert value(public, site="hollywood", status="active") == 25
         assert len(builds) == 2
@@ -338,8 +337,5 @@ async def test_the_public_release_is_built_in_the_background_once_the_position_s
     await pool.close()
 
 
-async def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "not in time"
-        await asyncio.sleep(0.02)
+async def _built(builds: list[int], n: int) -> bool:
+    return len(builds) == n

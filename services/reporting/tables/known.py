@@ -22,18 +22,20 @@ VERSION_IN_CUT = (
 """The version of a changing fact that is current at the cut."""
 IN_PERIOD = "($1::date IS NULL OR {c} >= $1) AND ($2::date IS NULL OR {c} <= $2)"
 
+_LATEST_FIRST = "reported_at DESC, gender DESC, ethnicity DESC"
+"""A participant's self-reports, latest first (ties broken by value, for determinism)."""
 LATEST_DEMOGRAPHICS = f"""
 SELECT DISTINCT ON (participant_id) participant_id, gender, ethnicity, reported_at
   FROM demographic_reports d
  WHERE {IN_CUT.format(t="d")}
- ORDER BY participant_id, reported_at DESC, gender DESC, ethnicity DESC
+ ORDER BY participant_id, {_LATEST_FIRST}
 """
-"""Each participant's latest self-report in the cut (ties broken by value, for determinism)."""
+"""Each participant's latest self-report in the cut."""
 _LATEST_OF_PARTICIPANT = f"""
 SELECT participant_id, gender, ethnicity, reported_at
   FROM demographic_reports d
  WHERE d.participant_id = r.participant_id AND {IN_CUT.format(t="d")}
- ORDER BY reported_at DESC, gender DESC, ethnicity DESC
+ ORDER BY {_LATEST_FIRST}
  LIMIT 1
 """
 """The same for the participant of one referral ``r`` (an index lookup)."""
@@ -55,14 +57,15 @@ def referrals_as_of(changed: str | None = None) -> str:
     so that the cost follows the changed referrals, not all of them (the warehouse feed runs
     it after every projection batch)."""
     if changed is None:
-        first, demographics, only = "", f"latest AS ({LATEST_DEMOGRAPHICS}),", ""
+        before = f"latest AS ({LATEST_DEMOGRAPHICS}),"
         latest = "latest d ON d.participant_id = r.participant_id"
+        only = ""
     else:
-        first, demographics = f"changed AS MATERIALIZED ({changed}),", ""
-        only = "AND r.referral_id IN (SELECT referral_id FROM changed)"
+        before = f"changed AS MATERIALIZED ({changed}),"
         latest = f"LATERAL ({_LATEST_OF_PARTICIPANT}) d ON true"
+        only = "AND r.referral_id IN (SELECT referral_id FROM changed)"
     return f"""
-WITH {first}{demographics}
+WITH {before}
 known AS (
     SELECT r.referral_id, r.participant_id, r.site, r.pathway, r.referred_at, r.referred_on,
            s.status, s.withdrew_at, s.from_position AS status_position,
